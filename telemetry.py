@@ -1,0 +1,194 @@
+"""The one interface every tool reads telemetry through, and its in-memory implementation.
+
+Built-in scenarios and replayed bundles both become a `TelemetryStore`; the agents never see
+file formats. Log text, diffs and deploy descriptions are redacted here, once, on the way in,
+so nothing downstream (tools, models, reports) can see a secret.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+import numpy as np
+
+from redact import redact
+
+LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+LEVEL_CODE = {name: code for code, name in enumerate(LEVELS)}
+ERROR_CODE = LEVEL_CODE["ERROR"]
+
+
+def to_datetime64(value: datetime) -> np.datetime64:
+    """An aware datetime as a naive UTC datetime64[ms], the unit every array here uses."""
+    return np.datetime64(value.astimezone(UTC).replace(tzinfo=None), "ms")
+
+
+def to_datetime(value: np.datetime64) -> datetime:
+    """A datetime64 (naive UTC) back to an aware UTC datetime."""
+    ms = int(value.astype("datetime64[ms]").astype(np.int64))
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    name: str
+    service: str
+    unit: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Series:
+    """One metric's points, sorted by time. timestamps: datetime64[ms] (UTC); values: float64."""
+
+    info: MetricInfo
+    timestamps: np.ndarray
+    values: np.ndarray
+
+
+@dataclass(frozen=True)
+class Deploy:
+    service: str
+    version: str
+    commit: str
+    deployed_at: datetime
+    author: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class LogTable:
+    """Log lines as columns, sorted by time, so filters and counts are array operations.
+
+    levels holds codes into LEVELS; services holds codes into service_names.
+    """
+
+    timestamps: np.ndarray
+    services: np.ndarray
+    levels: np.ndarray
+    messages: np.ndarray
+    service_names: tuple[str, ...]
+
+    @classmethod
+    def empty(cls) -> "LogTable":
+        return cls(
+            timestamps=np.array([], dtype="datetime64[ms]"),
+            services=np.array([], dtype=np.int32),
+            levels=np.array([], dtype=np.int8),
+            messages=np.array([], dtype=object),
+            service_names=(),
+        )
+
+    @classmethod
+    def from_rows(
+        cls, rows: list[tuple[datetime, str, str, str]]
+    ) -> "LogTable":
+        """Build from (timestamp, service, level, message) rows in any order."""
+        if not rows:
+            return cls.empty()
+        names = tuple(sorted({r[1] for r in rows}))
+        code = {n: i for i, n in enumerate(names)}
+        return cls.from_columns(
+            timestamps=np.array([to_datetime64(r[0]) for r in rows], dtype="datetime64[ms]"),
+            services=np.array([code[r[1]] for r in rows], dtype=np.int32),
+            levels=np.array([LEVEL_CODE[r[2]] for r in rows], dtype=np.int8),
+            messages=np.array([r[3] for r in rows], dtype=object),
+            service_names=names,
+        )
+
+    @classmethod
+    def from_columns(cls, timestamps, services, levels, messages, service_names) -> "LogTable":
+        order = np.argsort(timestamps, kind="stable")
+        redacted = np.array([redact(m) for m in messages[order]], dtype=object)
+        return cls(
+            timestamps=timestamps[order],
+            services=services[order],
+            levels=levels[order],
+            messages=redacted,
+            service_names=tuple(service_names),
+        )
+
+    def __len__(self) -> int:
+        return len(self.timestamps)
+
+    def select(
+        self,
+        service: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        min_level: str | None = None,
+    ) -> np.ndarray:
+        """Indices of lines matching every given filter; [start, end) on time."""
+        lo = 0 if start is None else int(np.searchsorted(self.timestamps, to_datetime64(start)))
+        hi = (
+            len(self.timestamps)
+            if end is None
+            else int(np.searchsorted(self.timestamps, to_datetime64(end)))
+        )
+        mask = np.ones(max(hi - lo, 0), dtype=bool)
+        if service is not None:
+            if service not in self.service_names:
+                return np.array([], dtype=np.int64)
+            mask &= self.services[lo:hi] == self.service_names.index(service)
+        if min_level is not None:
+            mask &= self.levels[lo:hi] >= LEVEL_CODE[min_level]
+        return np.nonzero(mask)[0] + lo
+
+
+class Telemetry(Protocol):
+    """What an investigation may read about one incident window."""
+
+    name: str
+
+    def metrics(self) -> dict[str, MetricInfo]: ...
+
+    def series(self, metric: str) -> Series: ...
+
+    def logs(self) -> LogTable: ...
+
+    def deploys(self) -> list[Deploy]: ...
+
+    def diff(self, commit: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class TelemetryStore:
+    """The in-memory Telemetry that scenarios and bundles both produce."""
+
+    name: str
+    metric_info: dict[str, MetricInfo]
+    metric_series: dict[str, Series]
+    log_table: LogTable = field(default_factory=LogTable.empty)
+    deploy_events: list[Deploy] = field(default_factory=list)
+    diffs: dict[str, str] = field(default_factory=dict)
+    trigger: dict[str, float] = field(default_factory=dict)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        # Redact once on the way in; LogTable.from_columns already did its messages.
+        deploys = [
+            Deploy(**{**d.__dict__, "description": redact(d.description) if d.description else None})
+            for d in sorted(self.deploy_events, key=lambda d: d.deployed_at)
+        ]
+        object.__setattr__(self, "deploy_events", deploys)
+        object.__setattr__(self, "diffs", {c: redact(t) for c, t in self.diffs.items()})
+
+    def metrics(self) -> dict[str, MetricInfo]:
+        return self.metric_info
+
+    def series(self, metric: str) -> Series:
+        return self.metric_series[metric]
+
+    def logs(self) -> LogTable:
+        return self.log_table
+
+    def deploys(self) -> list[Deploy]:
+        return self.deploy_events
+
+    def diff(self, commit: str) -> str | None:
+        return self.diffs.get(commit)
+
+    def end_time(self) -> datetime:
+        """The newest timestamp in the data: the incident's clock when replaying."""
+        ends = [s.timestamps[-1] for s in self.metric_series.values() if len(s.timestamps)]
+        return to_datetime(max(ends))
