@@ -1,0 +1,118 @@
+"""Deploys around an onset, and what a deployed commit's diff changes."""
+
+import re
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Literal
+
+from pydantic import BaseModel
+
+from telemetry import Deploy
+
+CONFIG_SUFFIXES = {".yaml", ".yml", ".json", ".toml", ".ini", ".cfg", ".conf", ".properties",
+                   ".env", ".tfvars", ".hcl"}
+CODE_SUFFIXES = {".py", ".java", ".go", ".js", ".ts", ".tsx", ".jsx", ".rb", ".rs", ".kt",
+                 ".scala", ".cs", ".cpp", ".cc", ".c", ".h", ".php", ".swift", ".sql"}
+DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc", ".html", ".css", ".svg", ".png"}
+
+FileKind = Literal["config", "code", "docs", "other"]
+
+_FILE = re.compile(r"^\+\+\+ (?:b/)?(\S+)", re.MULTILINE)
+_SETTING = re.compile(
+    r"""^([+-])\s*["']?([A-Za-z_][\w.-]*)["']?\s*[:=]\s*(.+?)\s*,?\s*$"""
+)
+
+
+class DeployView(BaseModel):
+    service: str
+    version: str
+    commit: str
+    deployed_at: datetime
+    author: str | None
+    description: str | None  # untrusted text
+    minutes_before_onset: float  # negative: deployed after onset
+    has_diff: bool
+
+
+class FileChange(BaseModel):
+    path: str
+    kind: FileKind
+    added: int
+    removed: int
+
+
+class SettingChange(BaseModel):
+    file: str
+    key: str
+    old: str
+    new: str
+
+
+class DiffSummary(BaseModel):
+    commit: str
+    kind: Literal["config", "code", "mixed", "docs", "other", "empty"]
+    files: list[FileChange]
+    settings_changed: list[SettingChange]
+    excerpt: str  # the start of the diff, untrusted text
+
+
+def file_kind(path: str) -> FileKind:
+    p = PurePosixPath(path.lower())
+    if p.suffix in CODE_SUFFIXES:
+        return "code"
+    if p.suffix in CONFIG_SUFFIXES or "config" in p.parts or p.name.startswith(".env"):
+        return "config"
+    if p.suffix in DOC_SUFFIXES or "docs" in p.parts:
+        return "docs"
+    return "other"
+
+
+def summarize_diff(commit: str, text: str, excerpt_lines: int = 40) -> DiffSummary:
+    files: list[FileChange] = []
+    settings: list[SettingChange] = []
+    removed: dict[tuple[str, str], str] = {}
+    current: FileChange | None = None
+    for line in text.splitlines():
+        if line.startswith("+++ "):
+            match = _FILE.match(line)
+            path = match.group(1) if match else line[4:].strip()
+            current = FileChange(path=path, kind=file_kind(path), added=0, removed=0)
+            files.append(current)
+            continue
+        if current is None or line.startswith("--- ") or not line[:1] in "+-":
+            continue
+        if line.startswith("+"):
+            current.added += 1
+        else:
+            current.removed += 1
+        if m := _SETTING.match(line):
+            sign, key, value = m.groups()
+            if sign == "-":
+                removed[(current.path, key)] = value
+            elif (old := removed.pop((current.path, key), None)) is not None and old != value:
+                settings.append(SettingChange(file=current.path, key=key, old=old, new=value))
+    kinds = {f.kind for f in files}
+    kind = (
+        "empty" if not files
+        else next(iter(kinds)) if len(kinds) == 1
+        else "mixed" if "code" in kinds and "config" in kinds
+        else "code" if "code" in kinds
+        else "config" if "config" in kinds
+        else "other"
+    )
+    excerpt = "\n".join(text.splitlines()[:excerpt_lines])
+    return DiffSummary(commit=commit, kind=kind, files=files, settings_changed=settings[:20],
+                       excerpt=excerpt)
+
+
+def deploy_view(deploy: Deploy, onset: datetime, has_diff: bool) -> DeployView:
+    return DeployView(
+        service=deploy.service,
+        version=deploy.version,
+        commit=deploy.commit,
+        deployed_at=deploy.deployed_at,
+        author=deploy.author,
+        description=deploy.description,
+        minutes_before_onset=round((onset - deploy.deployed_at).total_seconds() / 60, 1),
+        has_diff=has_diff,
+    )

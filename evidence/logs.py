@@ -1,0 +1,226 @@
+"""What the logs say: counts, error signatures, what the errors are about, before vs after onset.
+
+Log text is untrusted. It is only ever matched against fixed patterns here and handed on as
+data fields; nothing in a message can change which lines are read or what is computed.
+"""
+
+import re
+from collections import Counter
+from datetime import datetime
+
+import numpy as np
+from pydantic import BaseModel
+
+from models import LogEntry
+from telemetry import LEVELS, LogTable, to_datetime
+
+# Fixed vocabulary of what an error is about. Order matters only for display.
+TAG_PATTERNS: dict[str, re.Pattern[str]] = {
+    name: re.compile(pattern, re.IGNORECASE)
+    for name, pattern in {
+        "pool_exhaustion": r"pool (?:is )?exhausted|connection is not available|no available"
+        r" connections?|too many clients|remaining connection slots|pool.{0,40}timed? ?out"
+        r"|waiting for (?:a )?connection",
+        "oom": r"out ?of ?memory|oomkill|oom-kill|exit code 137|memory limit exceeded",
+        "gc_pressure": r"\bgc\b.{0,30}pause|gc overhead|full gc|allocation failure",
+        "exception": r"exception\b|traceback|panic:|nullpointer|typeerror|keyerror|"
+        r"attributeerror|indexerror|valueerror|undefined is not|segmentation fault|stack ?trace",
+        "dependency": r"connection refused|econnrefused|upstream|no route to host|"
+        r"connection reset|circuit breaker|503 service unavailable|name resolution|"
+        r"dependency .{0,30}(?:down|unavailable|failed)|failed to connect",
+        "timeout": r"timed? ?out|deadline exceeded|timeout",
+        "saturation": r"queue (?:is )?full|rejected ?execution|thread ?pool.{0,30}(?:exhausted|"
+        r"saturated|full)|too many open files|no space left|disk (?:is )?full|throttl|"
+        r"backlog|saturat|load shedding|max(?:imum)? connections reached|at capacity",
+        "traffic": r"rate limit|too many requests|\b429\b|request rate|traffic (?:spike|surge)",
+    }.items()
+}
+
+_VARIABLE = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # uuids
+    r"|[A-Za-z_-]*\d[\w-]*",  # numbers and ids with digits in them
+    re.IGNORECASE,
+)
+_HOST = re.compile(r"\b([a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*):\d{2,5}\b", re.IGNORECASE)
+_AFTER_WORD = re.compile(
+    r"\b(?:upstream|calling|call to|connect(?:ing|ion)? to|request to|dependency)\s+"
+    r"['\"]?([a-z][a-z0-9_.-]*[a-z0-9])",
+    re.IGNORECASE,
+)
+_CODE_FILES = {"java", "py", "go", "js", "ts", "kt", "rb", "scala", "cs", "rs", "cpp", "c"}
+_NOT_A_SERVICE = {"the", "a", "an", "server", "host", "service", "database", "db", "backend"}
+
+
+def signature(message: str) -> str:
+    """A message with its variable parts masked, so repeats of one error count together."""
+    return _VARIABLE.sub("#", message)[:160]
+
+
+def tags(message: str) -> list[str]:
+    return [name for name, pattern in TAG_PATTERNS.items() if pattern.search(message)]
+
+
+def dependencies(message: str, emitter: str, known: tuple[str, ...]) -> list[str]:
+    """Other services or hosts a message names as something it talks to."""
+    found = [s for s in known if s != emitter and re.search(rf"\b{re.escape(s)}\b", message)]
+    for pattern in (_HOST, _AFTER_WORD):
+        for m in pattern.finditer(message):
+            name = m.group(1).lower()
+            if name.rsplit(".", 1)[-1] in _CODE_FILES:  # a stack frame, not a host
+                continue
+            if name != emitter and name not in _NOT_A_SERVICE and name not in found:
+                found.append(name)
+    return found
+
+
+class Signature(BaseModel):
+    signature: str
+    level: str
+    count: int
+    services: list[str]
+    first_seen: datetime
+    last_seen: datetime
+    tags: list[str]
+    sample: str  # one real line, redacted; untrusted text
+
+
+class LogsView(BaseModel):
+    """Counts and the most frequent error signatures for a slice of the logs."""
+
+    searched: str
+    lines: int
+    by_level: dict[str, int]
+    errors_by_service: dict[str, int]
+    signatures: list[Signature]
+    samples: list[LogEntry]
+
+
+class ServiceLogDetails(BaseModel):
+    """One service's logs before and after onset, and what its new errors are about."""
+
+    service: str
+    onset: datetime
+    errors_before: int
+    errors_after: int
+    warnings_before: int
+    warnings_after: int
+    minutes_before: float
+    minutes_after: float
+    first_error_after_onset: datetime | None
+    new_signatures: list[Signature]  # WARN+ signatures seen after onset and never before
+    tag_counts: dict[str, int]  # over WARN+ lines after onset
+    dependencies_named: dict[str, int]  # over WARN+ lines after onset
+    samples: list[LogEntry]
+
+
+def entry(table: LogTable, i: int) -> LogEntry:
+    return LogEntry(
+        timestamp=to_datetime(table.timestamps[i]),
+        service=table.service_names[table.services[i]],
+        level=LEVELS[table.levels[i]],
+        message=table.messages[i],
+    )
+
+
+def signatures(table: LogTable, idx: np.ndarray, top: int = 8) -> list[Signature]:
+    """The most frequent signatures among the lines `idx`, most severe first among equals."""
+    groups: dict[tuple[str, int], list[int]] = {}
+    for i in idx:
+        groups.setdefault((signature(table.messages[i]), int(table.levels[i])), []).append(int(i))
+    ranked = sorted(groups.items(), key=lambda kv: (-len(kv[1]), -kv[0][1]))[:top]
+    return [
+        Signature(
+            signature=sig,
+            level=LEVELS[level],
+            count=len(rows),
+            services=sorted({table.service_names[table.services[i]] for i in rows}),
+            first_seen=to_datetime(table.timestamps[rows[0]]),
+            last_seen=to_datetime(table.timestamps[rows[-1]]),
+            tags=tags(table.messages[rows[-1]]),
+            sample=table.messages[rows[-1]],
+        )
+        for (sig, level), rows in ranked
+    ]
+
+
+def _level_counts(table: LogTable, idx: np.ndarray) -> dict[str, int]:
+    counts = np.bincount(table.levels[idx], minlength=len(LEVELS))
+    return {name: int(c) for name, c in zip(LEVELS, counts, strict=True) if c}
+
+
+def _errors_by_service(table: LogTable, idx: np.ndarray) -> dict[str, int]:
+    errors = idx[table.levels[idx] >= LEVELS.index("ERROR")]
+    counts = np.bincount(table.services[errors], minlength=len(table.service_names))
+    return {table.service_names[s]: int(c) for s, c in enumerate(counts) if c}
+
+
+def _samples(table: LogTable, idx: np.ndarray, limit: int) -> list[LogEntry]:
+    """The most severe lines, newest first among equals, shown oldest first."""
+    if limit <= 0 or len(idx) == 0:
+        return []
+    order = np.lexsort((table.timestamps[idx], table.levels[idx]))[::-1][:limit]
+    return [entry(table, int(i)) for i in np.sort(idx[order])]
+
+
+def view(table: LogTable, idx: np.ndarray, searched: str, limit: int = 8) -> LogsView:
+    warn_up = idx[table.levels[idx] >= LEVELS.index("WARN")]
+    return LogsView(
+        searched=searched,
+        lines=len(idx),
+        by_level=_level_counts(table, idx),
+        errors_by_service=_errors_by_service(table, idx),
+        signatures=signatures(table, warn_up),
+        samples=_samples(table, warn_up if len(warn_up) else idx, limit),
+    )
+
+
+def search(table: LogTable, idx: np.ndarray, text: str, searched: str, limit: int = 5) -> LogsView:
+    """Lines among `idx` whose message contains `text`, case-insensitively (no regex)."""
+    needle = text.lower()
+    hits = np.array([i for i in idx if needle in table.messages[i].lower()], dtype=np.int64)
+    result = view(table, hits, searched, limit)
+    if not len(hits):
+        result.signatures = []
+    elif not result.signatures:  # matches were all INFO/DEBUG: show them anyway
+        result.signatures = signatures(table, hits)
+    return result
+
+
+def service_details(
+    table: LogTable, service: str, onset: datetime, end: datetime, known: tuple[str, ...]
+) -> ServiceLogDetails:
+    before = table.select(service=service, end=onset)
+    after = table.select(service=service, start=onset, end=end)
+    warn = LEVELS.index("WARN")
+    err = LEVELS.index("ERROR")
+    before_sigs = {signature(table.messages[i]) for i in before[table.levels[before] >= warn]}
+    after_warn = after[table.levels[after] >= warn]
+    new = [s for s in signatures(table, after_warn, top=50) if s.signature not in before_sigs][:6]
+    tag_counts: Counter[str] = Counter()
+    deps: Counter[str] = Counter()
+    for i in after_warn:
+        message = table.messages[i]
+        tag_counts.update(tags(message))
+        deps.update(dependencies(message, service, known))
+    errors_after = after[table.levels[after] >= err]
+    span = (table.timestamps[0], table.timestamps[-1]) if len(table) else (None, None)
+    minutes_before = (
+        max((onset - to_datetime(span[0])).total_seconds() / 60, 0) if span[0] is not None else 0
+    )
+    return ServiceLogDetails(
+        service=service,
+        onset=onset,
+        errors_before=int((table.levels[before] >= err).sum()),
+        errors_after=len(errors_after),
+        warnings_before=int((table.levels[before] == warn).sum()),
+        warnings_after=int((table.levels[after] == warn).sum()),
+        minutes_before=round(minutes_before, 1),
+        minutes_after=round((end - onset).total_seconds() / 60, 1),
+        first_error_after_onset=to_datetime(table.timestamps[errors_after[0]])
+        if len(errors_after)
+        else None,
+        new_signatures=new,
+        tag_counts=dict(tag_counts.most_common()),
+        dependencies_named=dict(deps.most_common(5)),
+        samples=_samples(table, after_warn, 5),
+    )

@@ -1,0 +1,153 @@
+"""What a metric did: a compact summary and its shape against the baseline before onset."""
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel
+
+from telemetry import Series, to_datetime, to_datetime64
+from triggers import WindowTrigger
+
+Shape = Literal["ramp", "spike", "level_shift", "drop", "noise", "flat"]
+
+
+class MetricSummary(BaseModel):
+    """A series in a dozen numbers instead of hundreds of points."""
+
+    metric: str
+    service: str
+    unit: str | None
+    points: int
+    start: datetime | None
+    end: datetime | None
+    min: float | None
+    max: float | None
+    mean: float | None
+    p95: float | None
+    last: float | None
+    profile: list[float] | None = None  # bucket means across the window, oldest first
+
+
+class BaselineComparison(BaseModel):
+    """How the series after onset differs from the baseline before it."""
+
+    metric: str
+    service: str
+    unit: str | None
+    onset: datetime | None  # first point of the longest run of anomalies
+    anomalous_points: int
+    sustained: bool  # several anomalies close together, not isolated blips
+    baseline_median: float | None
+    after_median: float | None
+    after_max: float | None
+    change_ratio: float | None  # after_median / baseline_median
+    robust_z: float | None  # (after_median - baseline_median) / baseline spread
+    shape: Shape
+    rise_minutes: float | None  # onset to the first point within 10% of the peak
+    monotonic_fraction: float | None  # share of steps that go up after onset
+    sawtooth_drops: int  # sharp drops after onset (e.g. GC reclaiming memory)
+    note: str
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(f"{x:.4g}")
+
+
+def summarize(series: Series, buckets: int = 12) -> MetricSummary:
+    v = series.values
+    base = dict(metric=series.info.name, service=series.info.service, unit=series.info.unit)
+    if len(v) == 0:
+        return MetricSummary(**base, points=0, start=None, end=None, min=None, max=None,
+                             mean=None, p95=None, last=None)
+    profile = [_round(float(chunk.mean())) for chunk in np.array_split(v, min(buckets, len(v)))]
+    return MetricSummary(
+        **base,
+        points=len(v),
+        start=to_datetime(series.timestamps[0]),
+        end=to_datetime(series.timestamps[-1]),
+        min=_round(float(v.min())),
+        max=_round(float(v.max())),
+        mean=_round(float(v.mean())),
+        p95=_round(float(np.percentile(v, 95))),
+        last=_round(float(v[-1])),
+        profile=profile,
+    )
+
+
+def longest_run_onset(
+    timestamps: np.ndarray, fired: np.ndarray, gap: timedelta
+) -> tuple[int | None, int]:
+    """Index where the longest run of fired points starts, and its length.
+
+    Fired points closer than `gap` belong to one run; isolated noise makes runs of one.
+    """
+    idx = np.flatnonzero(fired)
+    if len(idx) == 0:
+        return None, 0
+    t = timestamps[idx].astype("datetime64[ms]").astype(np.int64)
+    breaks = np.flatnonzero(np.diff(t) > gap.total_seconds() * 1000) + 1
+    starts = np.concatenate(([0], breaks))
+    ends = np.concatenate((breaks, [len(idx)]))
+    best = int(np.argmax(ends - starts))
+    return int(idx[starts[best]]), int(ends[best] - starts[best])
+
+
+def compare(series: Series, trigger: WindowTrigger, min_run: int = 3) -> BaselineComparison:
+    t, v = series.timestamps, series.values
+    fired, _, _ = trigger.evaluate(t, v) if len(v) else (np.zeros(0, bool), None, None)
+    step = np.median(np.diff(t.astype(np.int64))) / 1000 if len(t) > 1 else 60.0
+    gap = timedelta(seconds=max(3 * float(step), trigger.window_seconds / 5))
+    start, run = longest_run_onset(t, fired, gap)
+    head = dict(metric=series.info.name, service=series.info.service, unit=series.info.unit,
+                anomalous_points=int(fired.sum()))
+    if start is None or start < 3:
+        note = "no anomaly" if start is None else "anomalies from the first points: no baseline"
+        return BaselineComparison(**head, onset=None, sustained=False, baseline_median=None,
+                                  after_median=None, after_max=None, change_ratio=None,
+                                  robust_z=None, shape="flat" if start is None else "noise",
+                                  rise_minutes=None, monotonic_fraction=None,
+                                  sawtooth_drops=0, note=note)
+    # The baseline stops a guard before onset: a ramp's first climb is not "normal".
+    guard = trigger.window_seconds / 2
+    cut = int(np.searchsorted(t, t[start] - np.timedelta64(int(guard * 1000), "ms")))
+    before = v[: max(cut, 3)]
+    after = v[start:]
+    b_med = float(np.median(before))
+    spread = 1.4826 * float(np.median(np.abs(before - b_med))) or float(np.std(before)) or 1e-9
+    a_med, a_max = float(np.median(after)), float(after.max())
+    ratio = a_med / b_med if b_med else None
+    z = (a_med - b_med) / spread
+    near_peak = np.flatnonzero(after >= a_max - 0.1 * (a_max - b_med))
+    rise = (t[start + near_peak[0]] - t[start]).astype("timedelta64[s]").astype(float) / 60
+    steps = np.diff(after)
+    up = float((steps > 0).mean()) if len(steps) else None
+    span = max(a_max - b_med, 1e-9)
+    drops = int((steps < -0.25 * span).sum())
+    ended = float(np.median(v[-max(3, len(after) // 10):])) < b_med + 0.5 * (a_med - b_med)
+    sustained = run >= min_run
+    shape: Shape
+    if not sustained or z < 3:
+        shape, note = "noise", f"{run} isolated point(s) above threshold; median unchanged"
+    elif a_med < b_med:
+        shape, note = "drop", "values fell below baseline"
+    elif rise >= 10 and drops == 0 and (up or 0) >= 0.5:
+        shape = "ramp"
+        note = f"climbs steadily for {rise:.0f} min after onset with no sharp drops"
+    elif ended:
+        shape, note = "spike", "jumped, then came back towards baseline"
+    else:
+        shape, note = "level_shift", f"jumped within {rise:.1f} min and stayed up"
+    return BaselineComparison(
+        **head, onset=to_datetime(t[start]), sustained=sustained, baseline_median=_round(b_med),
+        after_median=_round(a_med), after_max=_round(a_max), change_ratio=_round(ratio),
+        robust_z=_round(z), shape=shape, rise_minutes=_round(rise), monotonic_fraction=_round(up),
+        sawtooth_drops=drops, note=note,
+    )
+
+
+def window(series: Series, end: datetime, minutes: float) -> Series:
+    """The part of a series in the `minutes` before `end`."""
+    lo = np.searchsorted(series.timestamps, to_datetime64(end - timedelta(minutes=minutes)))
+    hi = np.searchsorted(series.timestamps, to_datetime64(end), side="right")
+    return Series(series.info, series.timestamps[lo:hi], series.values[lo:hi])

@@ -1,0 +1,47 @@
+"""The built-in scenario library: each builds a TelemetryStore and its expected findings."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from errors import UsageError
+from scenarios import seeded
+from telemetry import TelemetryStore
+
+Builder = Callable[[datetime, int], tuple[TelemetryStore, dict]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    summary: str
+    build: Builder
+
+
+def _seeded(name: str, summary: str, checkout: bool, leak: bool) -> Scenario:
+    return Scenario(name, summary,
+                    lambda now, seed: seeded.build(name, summary, now, seed, checkout, leak))
+
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in [
+        _seeded("default", "Both seeded incidents at once: checkout config bug and worker "
+                "memory leak, all five metrics", True, True),
+        _seeded("checkout-config-bug", "checkout-service config v2.4.1 cuts the DB pool "
+                "20 -> 2 and the timeout 30 s -> 5 s", True, False),
+        _seeded("worker-memory-leak", "worker-service leaks listeners and cache entries "
+                "until pods are OOMKilled", False, True),
+    ]
+}
+
+DEFAULT = "default"
+
+
+def get(name: str) -> Scenario:
+    try:
+        return SCENARIOS[name]
+    except KeyError:
+        raise UsageError(
+            f"unknown scenario {name!r}; choose one of: {', '.join(SCENARIOS)}"
+        ) from None

@@ -1,0 +1,163 @@
+"""Anomaly detection: the seeded mock series and the WindowTrigger that fires on them."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from models import AnomalyGroup, MetricAnomaly
+from telemetry import to_datetime, to_datetime64
+
+# metric -> (service, unit, description) of the five built-in series.
+MOCK_METRICS: dict[str, tuple[str, str, str]] = {
+    "cpu_usage": ("worker-service", "%", "CPU usage of the worker pods, percent of one core"),
+    "error_rate": ("checkout-service", "errors/s", "5xx responses per second"),
+    "latency_p99": ("checkout-service", "ms", "p99 latency of all checkout-service endpoints"),
+    "checkout_latency_p99": ("checkout-service", "ms", "p99 latency of POST /checkout"),
+    "heap_usage_mb": ("worker-service", "MB", "JVM heap in use, max over worker pods"),
+}
+
+# Offsets of the seeded incidents from the end of the hour of data.
+CHECKOUT_ONSET = timedelta(minutes=25)  # before `now`; the config deploy lands 15 min earlier
+LEAK_START = timedelta(minutes=50)
+GC_THRASH = timedelta(minutes=8)
+
+
+def generate_mock_series(
+    now: datetime,
+    seed: int,
+    *,
+    checkout_incident: bool = True,
+    memory_leak: bool = True,
+    step_seconds: int = 10,
+    hours: float = 1.0,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The five mock series over the hour before `now`: metric -> (datetime64[ms], float64).
+
+    With an incident switched off its series are noise around their baseline only.
+    """
+    rng = np.random.default_rng(seed)
+    n = int(hours * 3600 // step_seconds) + 1
+    end = to_datetime64(now)
+    timestamps = end - np.arange(n - 1, -1, -1) * np.timedelta64(step_seconds * 1000, "ms")
+    age = (end - timestamps).astype("timedelta64[s]").astype(np.float64)  # seconds before now
+
+    def noisy(base: float, rel: float) -> np.ndarray:
+        return base * (1 + rel * rng.standard_normal(n))
+
+    checkout = age <= CHECKOUT_ONSET.total_seconds() if checkout_incident else np.zeros(n, bool)
+    # The pool drains within a minute of onset: a ramp-in, not a step, like a real saturation.
+    ramp_in = np.clip((CHECKOUT_ONSET.total_seconds() - age) / 60, 0, 1) * checkout
+    series = {
+        "error_rate": noisy(0.5, 0.08) * (1 + 2 * ramp_in),
+        "latency_p99": noisy(120, 0.05) * (1 + 2 * ramp_in),
+        "checkout_latency_p99": noisy(210, 0.04) * (1 + (2000 / 210 - 1) * ramp_in),
+    }
+
+    heap = np.full(n, 512.0)
+    cpu = noisy(40, 0.06)
+    if memory_leak:
+        start = LEAK_START.total_seconds()
+        # A linear climb with no GC sawtooth: collections free nothing, listeners stay reachable.
+        heap += np.clip((start - age) / start, 0, 1) * (1800 - 512)
+        cpu *= 1 + 2 * (age <= GC_THRASH.total_seconds())  # GC thrash near the heap limit
+    series["heap_usage_mb"] = heap + 4 * rng.standard_normal(n)
+    series["cpu_usage"] = cpu
+    return {metric: (timestamps, series[metric]) for metric in MOCK_METRICS}
+
+
+@dataclass(frozen=True)
+class WindowTrigger:
+    """Fires on a point above mean + N·sigma of its baseline window.
+
+    The baseline of a point at time t is the `window_seconds` of points in
+    [t - guard - window, t - guard), with `guard_seconds` defaulting to half the window.
+    The guard band (as in radar CFAR detectors) keeps the recent past out of the baseline:
+    a trailing window that reaches up to t can never flag a linear ramp at 2.5 sigma (a
+    noiseless ramp sits only ~1.7 sigma above the mean of its own trailing window), and a
+    spike would inflate its own baseline. With a guard of half a window a ramp sits
+    (guard + window/2) / (window/sqrt(12)) ~ 3.5 sigma above its baseline and fires.
+
+    Window statistics come from prefix sums over the time-sorted points, so the cost is
+    O(n log n) whatever the window length. Points with fewer than `min_points` baseline
+    points are not judged. A flat baseline (sigma = 0) fires on any rise above it beyond
+    float rounding, without division warnings.
+    """
+
+    window_seconds: float = 300
+    threshold_multiplier: float = 2.5
+    guard_seconds: float | None = None
+    min_points: int = 10
+
+    def evaluate(
+        self, timestamps: np.ndarray, values: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(fired mask, baseline mean, baseline sigma) per point; timestamps must be sorted."""
+        t = timestamps.astype("datetime64[ms]").astype(np.int64)
+        x = np.asarray(values, dtype=np.float64)
+        window = int(self.window_seconds * 1000)
+        guard = int((self.window_seconds / 2 if self.guard_seconds is None else self.guard_seconds) * 1000)
+        lo = np.searchsorted(t, t - guard - window, side="left")
+        hi = np.searchsorted(t, t - guard, side="left")
+        # Centre before summing so the prefix sums keep their precision.
+        centre = float(np.median(x)) if len(x) else 0.0
+        c = x - centre
+        s1 = np.concatenate(([0.0], np.cumsum(c)))
+        s2 = np.concatenate(([0.0], np.cumsum(c * c)))
+        count = (hi - lo).astype(np.float64)
+        judged = count >= self.min_points
+        safe = np.where(judged, count, 1.0)
+        mean_c = (s1[hi] - s1[lo]) / safe
+        var = np.maximum((s2[hi] - s2[lo]) / safe - mean_c * mean_c, 0.0)
+        sigma = np.sqrt(var)
+        # Rounding tolerance: a flat baseline must not fire on its own last bit.
+        tol = 1e-9 * max(1.0, float(np.max(np.abs(x))) if len(x) else 1.0)
+        fired = judged & (c - mean_c > self.threshold_multiplier * sigma + tol)
+        return fired, mean_c + centre, sigma
+
+    def detect(
+        self,
+        metric: str,
+        timestamps: np.ndarray,
+        values: np.ndarray,
+        service: str = "unknown",
+    ) -> list[MetricAnomaly]:
+        """One MetricAnomaly per point that fires."""
+        order = np.argsort(timestamps, kind="stable")
+        timestamps, values = timestamps[order], np.asarray(values, dtype=np.float64)[order]
+        fired, mean, sigma = self.evaluate(timestamps, values)
+        threshold = mean + self.threshold_multiplier * sigma
+        return [
+            MetricAnomaly(
+                metric=metric,
+                service=service,
+                value=float(values[i]),
+                threshold=float(threshold[i]),
+                timestamp=to_datetime(timestamps[i]),
+                baseline_mean=float(mean[i]),
+                baseline_std=float(sigma[i]),
+            )
+            for i in np.flatnonzero(fired)
+        ]
+
+
+def group_anomalies(anomalies: list[MetricAnomaly]) -> list[AnomalyGroup]:
+    """Per metric: how many points fired, when, the peak and the threshold at the peak."""
+    by_metric: dict[str, list[MetricAnomaly]] = {}
+    for a in anomalies:
+        by_metric.setdefault(a.metric, []).append(a)
+    groups = []
+    for metric, items in by_metric.items():
+        peak = max(items, key=lambda a: a.value)
+        groups.append(
+            AnomalyGroup(
+                metric=metric,
+                service=items[0].service,
+                count=len(items),
+                first=min(a.timestamp for a in items),
+                last=max(a.timestamp for a in items),
+                peak=peak.value,
+                threshold=peak.threshold,
+            )
+        )
+    return sorted(groups, key=lambda g: g.first)
