@@ -80,9 +80,7 @@ class LogTable:
         )
 
     @classmethod
-    def from_rows(
-        cls, rows: list[tuple[datetime, str, str, str]]
-    ) -> "LogTable":
+    def from_rows(cls, rows: list[tuple[datetime, str, str, str]]) -> "LogTable":
         """Build from (timestamp, service, level, message) rows in any order."""
         if not rows:
             return cls.empty()
@@ -167,7 +165,9 @@ class TelemetryStore:
     def __post_init__(self) -> None:
         # Redact once on the way in; LogTable.from_columns already did its messages.
         deploys = [
-            Deploy(**{**d.__dict__, "description": redact(d.description) if d.description else None})
+            Deploy(
+                **{**d.__dict__, "description": redact(d.description) if d.description else None}
+            )
             for d in sorted(self.deploy_events, key=lambda d: d.deployed_at)
         ]
         object.__setattr__(self, "deploy_events", deploys)

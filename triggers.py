@@ -96,7 +96,9 @@ class WindowTrigger:
         t = timestamps.astype("datetime64[ms]").astype(np.int64)
         x = np.asarray(values, dtype=np.float64)
         window = int(self.window_seconds * 1000)
-        guard = int((self.window_seconds / 2 if self.guard_seconds is None else self.guard_seconds) * 1000)
+        guard = int(
+            (self.window_seconds / 2 if self.guard_seconds is None else self.guard_seconds) * 1000
+        )
         lo = np.searchsorted(t, t - guard - window, side="left")
         hi = np.searchsorted(t, t - guard, side="left")
         # Centre before summing so the prefix sums keep their precision.

@@ -9,18 +9,46 @@ from pydantic import BaseModel
 
 from telemetry import Deploy
 
-CONFIG_SUFFIXES = {".yaml", ".yml", ".json", ".toml", ".ini", ".cfg", ".conf", ".properties",
-                   ".env", ".tfvars", ".hcl"}
-CODE_SUFFIXES = {".py", ".java", ".go", ".js", ".ts", ".tsx", ".jsx", ".rb", ".rs", ".kt",
-                 ".scala", ".cs", ".cpp", ".cc", ".c", ".h", ".php", ".swift", ".sql"}
+CONFIG_SUFFIXES = {
+    ".yaml",
+    ".yml",
+    ".json",
+    ".toml",
+    ".ini",
+    ".cfg",
+    ".conf",
+    ".properties",
+    ".env",
+    ".tfvars",
+    ".hcl",
+}
+CODE_SUFFIXES = {
+    ".py",
+    ".java",
+    ".go",
+    ".js",
+    ".ts",
+    ".tsx",
+    ".jsx",
+    ".rb",
+    ".rs",
+    ".kt",
+    ".scala",
+    ".cs",
+    ".cpp",
+    ".cc",
+    ".c",
+    ".h",
+    ".php",
+    ".swift",
+    ".sql",
+}
 DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc", ".html", ".css", ".svg", ".png"}
 
 FileKind = Literal["config", "code", "docs", "other"]
 
 _FILE = re.compile(r"^\+\+\+ (?:b/)?(\S+)", re.MULTILINE)
-_SETTING = re.compile(
-    r"""^([+-])\s*["']?([A-Za-z_][\w.-]*)["']?\s*[:=]\s*(.+?)\s*,?\s*$"""
-)
+_SETTING = re.compile(r"""^([+-])\s*["']?([A-Za-z_][\w.-]*)["']?\s*[:=]\s*(.+?)\s*,?\s*$""")
 
 
 class DeployView(BaseModel):
@@ -79,7 +107,7 @@ def summarize_diff(commit: str, text: str, excerpt_lines: int = 40) -> DiffSumma
             current = FileChange(path=path, kind=file_kind(path), added=0, removed=0)
             files.append(current)
             continue
-        if current is None or line.startswith("--- ") or not line[:1] in "+-":
+        if current is None or line.startswith("--- ") or line[:1] not in "+-":
             continue
         if line.startswith("+"):
             current.added += 1
@@ -93,16 +121,22 @@ def summarize_diff(commit: str, text: str, excerpt_lines: int = 40) -> DiffSumma
                 settings.append(SettingChange(file=current.path, key=key, old=old, new=value))
     kinds = {f.kind for f in files}
     kind = (
-        "empty" if not files
-        else next(iter(kinds)) if len(kinds) == 1
-        else "mixed" if "code" in kinds and "config" in kinds
-        else "code" if "code" in kinds
-        else "config" if "config" in kinds
+        "empty"
+        if not files
+        else next(iter(kinds))
+        if len(kinds) == 1
+        else "mixed"
+        if "code" in kinds and "config" in kinds
+        else "code"
+        if "code" in kinds
+        else "config"
+        if "config" in kinds
         else "other"
     )
     excerpt = "\n".join(text.splitlines()[:excerpt_lines])
-    return DiffSummary(commit=commit, kind=kind, files=files, settings_changed=settings[:20],
-                       excerpt=excerpt)
+    return DiffSummary(
+        commit=commit, kind=kind, files=files, settings_changed=settings[:20], excerpt=excerpt
+    )
 
 
 def deploy_view(deploy: Deploy, onset: datetime, has_diff: bool) -> DeployView:

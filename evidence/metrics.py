@@ -58,8 +58,17 @@ def summarize(series: Series, buckets: int = 12) -> MetricSummary:
     v = series.values
     base = dict(metric=series.info.name, service=series.info.service, unit=series.info.unit)
     if len(v) == 0:
-        return MetricSummary(**base, points=0, start=None, end=None, min=None, max=None,
-                             mean=None, p95=None, last=None)
+        return MetricSummary(
+            **base,
+            points=0,
+            start=None,
+            end=None,
+            min=None,
+            max=None,
+            mean=None,
+            p95=None,
+            last=None,
+        )
     profile = [_round(float(chunk.mean())) for chunk in np.array_split(v, min(buckets, len(v)))]
     return MetricSummary(
         **base,
@@ -99,15 +108,29 @@ def compare(series: Series, trigger: WindowTrigger, min_run: int = 3) -> Baselin
     step = np.median(np.diff(t.astype(np.int64))) / 1000 if len(t) > 1 else 60.0
     gap = timedelta(seconds=max(3 * float(step), trigger.window_seconds / 5))
     start, run = longest_run_onset(t, fired, gap)
-    head = dict(metric=series.info.name, service=series.info.service, unit=series.info.unit,
-                anomalous_points=int(fired.sum()))
+    head = dict(
+        metric=series.info.name,
+        service=series.info.service,
+        unit=series.info.unit,
+        anomalous_points=int(fired.sum()),
+    )
     if start is None or start < 3:
         note = "no anomaly" if start is None else "anomalies from the first points: no baseline"
-        return BaselineComparison(**head, onset=None, sustained=False, baseline_median=None,
-                                  after_median=None, after_max=None, change_ratio=None,
-                                  robust_z=None, shape="flat" if start is None else "noise",
-                                  rise_minutes=None, monotonic_fraction=None,
-                                  sawtooth_drops=0, note=note)
+        return BaselineComparison(
+            **head,
+            onset=None,
+            sustained=False,
+            baseline_median=None,
+            after_median=None,
+            after_max=None,
+            change_ratio=None,
+            robust_z=None,
+            shape="flat" if start is None else "noise",
+            rise_minutes=None,
+            monotonic_fraction=None,
+            sawtooth_drops=0,
+            note=note,
+        )
     # The baseline stops a guard before onset: a ramp's first climb is not "normal".
     guard = trigger.window_seconds / 2
     cut = int(np.searchsorted(t, t[start] - np.timedelta64(int(guard * 1000), "ms")))
@@ -124,7 +147,7 @@ def compare(series: Series, trigger: WindowTrigger, min_run: int = 3) -> Baselin
     up = float((steps > 0).mean()) if len(steps) else None
     span = max(a_max - b_med, 1e-9)
     drops = int((steps < -0.25 * span).sum())
-    ended = float(np.median(v[-max(3, len(after) // 10):])) < b_med + 0.5 * (a_med - b_med)
+    ended = float(np.median(v[-max(3, len(after) // 10) :])) < b_med + 0.5 * (a_med - b_med)
     sustained = run >= min_run
     shape: Shape
     if not sustained or z < 3:
@@ -139,10 +162,19 @@ def compare(series: Series, trigger: WindowTrigger, min_run: int = 3) -> Baselin
     else:
         shape, note = "level_shift", f"jumped within {rise:.1f} min and stayed up"
     return BaselineComparison(
-        **head, onset=to_datetime(t[start]), sustained=sustained, baseline_median=_round(b_med),
-        after_median=_round(a_med), after_max=_round(a_max), change_ratio=_round(ratio),
-        robust_z=_round(z), shape=shape, rise_minutes=_round(rise), monotonic_fraction=_round(up),
-        sawtooth_drops=drops, note=note,
+        **head,
+        onset=to_datetime(t[start]),
+        sustained=sustained,
+        baseline_median=_round(b_med),
+        after_median=_round(a_med),
+        after_max=_round(a_max),
+        change_ratio=_round(ratio),
+        robust_z=_round(z),
+        shape=shape,
+        rise_minutes=_round(rise),
+        monotonic_fraction=_round(up),
+        sawtooth_drops=drops,
+        note=note,
     )
 
 

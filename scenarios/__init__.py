@@ -19,19 +19,33 @@ class Scenario:
 
 
 def _seeded(name: str, summary: str, checkout: bool, leak: bool) -> Scenario:
-    return Scenario(name, summary,
-                    lambda now, seed: seeded.build(name, summary, now, seed, checkout, leak))
+    return Scenario(
+        name, summary, lambda now, seed: seeded.build(name, summary, now, seed, checkout, leak)
+    )
 
 
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in [
-        _seeded("default", "Both seeded incidents at once: checkout config bug and worker "
-                "memory leak, all five metrics", True, True),
-        _seeded("checkout-config-bug", "checkout-service config v2.4.1 cuts the DB pool "
-                "20 -> 2 and the timeout 30 s -> 5 s", True, False),
-        _seeded("worker-memory-leak", "worker-service leaks listeners and cache entries "
-                "until pods are OOMKilled", False, True),
+        _seeded(
+            "default",
+            "Both seeded incidents at once: checkout config bug and worker "
+            "memory leak, all five metrics",
+            True,
+            True,
+        ),
+        _seeded(
+            "checkout-config-bug",
+            "checkout-service config v2.4.1 cuts the DB pool 20 -> 2 and the timeout 30 s -> 5 s",
+            True,
+            False,
+        ),
+        _seeded(
+            "worker-memory-leak",
+            "worker-service leaks listeners and cache entries until pods are OOMKilled",
+            False,
+            True,
+        ),
     ]
 }
 

@@ -23,8 +23,13 @@ class Timeline:
     def start(self) -> datetime:
         return self.now - timedelta(hours=self.hours)
 
-    def every(self, seconds: float, start: datetime | None = None, end: datetime | None = None,
-              jitter: float = 0.3) -> Iterable[datetime]:
+    def every(
+        self,
+        seconds: float,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        jitter: float = 0.3,
+    ) -> Iterable[datetime]:
         """Times spaced about `seconds` apart between start and end."""
         t = start or self.start
         end = end or self.now
@@ -36,39 +41,77 @@ class Timeline:
         return options[int(self.rng.integers(len(options)))]
 
 
-def chatter(tl: Timeline, service: str, seconds: float,
-            make: Callable[[Timeline], str], level: str = "INFO",
-            start: datetime | None = None, end: datetime | None = None) -> list[LogRow]:
+def chatter(
+    tl: Timeline,
+    service: str,
+    seconds: float,
+    make: Callable[[Timeline], str],
+    level: str = "INFO",
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[LogRow]:
     """Routine lines from one service every `seconds` or so."""
     return [(t, service, level, make(tl)) for t in tl.every(seconds, start, end)]
 
 
 def background(tl: Timeline) -> list[LogRow]:
     """Healthy traffic from services that take no part in the incidents."""
-    rows = chatter(tl, "api-gateway", 4, lambda t: (
-        f"GET /api/{t.pick(['products', 'cart', 'search', 'user'])} 200 "
-        f"{int(t.rng.integers(8, 60))}ms"))
-    rows += chatter(tl, "payments-service", 9, lambda t: (
-        f"payment authorized order={int(t.rng.integers(10**6, 10**7))} "
-        f"amount={t.rng.integers(5, 400)}.{t.rng.integers(10, 99)} EUR"))
+    rows = chatter(
+        tl,
+        "api-gateway",
+        4,
+        lambda t: (
+            f"GET /api/{t.pick(['products', 'cart', 'search', 'user'])} 200 "
+            f"{int(t.rng.integers(8, 60))}ms"
+        ),
+    )
+    rows += chatter(
+        tl,
+        "payments-service",
+        9,
+        lambda t: (
+            f"payment authorized order={int(t.rng.integers(10**6, 10**7))} "
+            f"amount={t.rng.integers(5, 400)}.{t.rng.integers(10, 99)} EUR"
+        ),
+    )
     # A long-standing, steady error: present before and after onset, so not new.
-    rows += chatter(tl, "payments-service", 150, lambda t: (
-        f"card declined by issuer order={int(t.rng.integers(10**6, 10**7))} code=05"),
-        level="ERROR")
+    rows += chatter(
+        tl,
+        "payments-service",
+        150,
+        lambda t: f"card declined by issuer order={int(t.rng.integers(10**6, 10**7))} code=05",
+        level="ERROR",
+    )
     rows += chatter(tl, "docs-site", 30, lambda t: f"GET /docs/{t.pick(['api', 'sdk'])} 200")
-    rows += chatter(tl, "postgres", 60, lambda t: (
-        f"checkpoint complete: wrote {int(t.rng.integers(200, 3000))} buffers"))
+    rows += chatter(
+        tl,
+        "postgres",
+        60,
+        lambda t: f"checkpoint complete: wrote {int(t.rng.integers(200, 3000))} buffers",
+    )
     return rows
 
 
-def series_of(timestamps: np.ndarray, values: np.ndarray, name: str, service: str,
-              unit: str | None = None, description: str | None = None) -> Series:
+def series_of(
+    timestamps: np.ndarray,
+    values: np.ndarray,
+    name: str,
+    service: str,
+    unit: str | None = None,
+    description: str | None = None,
+) -> Series:
     return Series(MetricInfo(name, service, unit, description), timestamps, values)
 
 
-def store(name: str, description: str, series: list[Series], logs: list[LogRow],
-          deploys: list[Deploy], diffs: dict[str, str],
-          trigger: dict[str, float] | None = None) -> TelemetryStore:
+def store(
+    name: str,
+    description: str,
+    series: list[Series],
+    logs: list[LogRow],
+    deploys: list[Deploy],
+    diffs: dict[str, str],
+    trigger: dict[str, float] | None = None,
+) -> TelemetryStore:
     return TelemetryStore(
         name=name,
         description=description,

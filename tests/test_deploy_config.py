@@ -25,7 +25,7 @@ DEPLOY = WORKFLOWS / "deploy.yml"
 CI = WORKFLOWS / "ci.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
-CLOUD_RUN_DOC = ROOT / "docs" / "cloud-run.md"
+CLOUD_RUN_DOC = ROOT / "README.md"
 BIN = Path(sys.executable).parent
 
 SHA_PINNED = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$")
@@ -314,11 +314,12 @@ def test_dockerignore_excludes_local_and_secret_files() -> None:
 
 
 def test_cloud_run_doc_lists_every_secret_the_workflow_uses() -> None:
-    doc = CLOUD_RUN_DOC.read_text(encoding="utf-8")
-    assert doc.startswith("## Deploying to Cloud Run")
+    readme = CLOUD_RUN_DOC.read_text(encoding="utf-8")
+    assert "\n## Deploying to Cloud Run\n" in readme
+    doc = readme.split("\n## Deploying to Cloud Run\n", 1)[1].split("\n## ", 1)[0]
     used = set(re.findall(r"secrets\.([A-Z0-9_]+)", DEPLOY.read_text(encoding="utf-8")))
     assert used, "deploy.yml references no secrets"
     table_rows = set(re.findall(r"^\|\s*`([A-Z0-9_]+)`\s*\|", doc, flags=re.MULTILINE))
     assert used <= table_rows, f"secrets missing from the doc's table: {sorted(used - table_rows)}"
     for key in load_workflow(DEPLOY)["env"]:
-        assert f"`{key}`" in doc, f"docs/cloud-run.md does not describe env.{key}"
+        assert f"`{key}`" in doc, f"README.md does not describe env.{key}"

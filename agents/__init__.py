@@ -1,0 +1,1 @@
+"""The three specialist agents. Each module: instructions, agent, tools, one public function."""

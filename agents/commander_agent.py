@@ -1,0 +1,240 @@
+"""CommanderAgent: INVESTIGATE -> DECIDE -> ACT -> REPORT, ending with write_rca."""
+
+import re
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+from pydantic_ai import Agent, ModelRetry, RunContext, ToolOutput
+from pydantic_ai.messages import ModelResponse
+from pydantic_ai.models import Model
+from pydantic_ai.usage import UsageLimits
+
+from agents.deps import (
+    UNTRUSTED,
+    InvestigationDeps,
+    Outcome,
+    commits_with_diffs,
+    data_block,
+    enum_param,
+    log_services,
+    metric_names,
+    run_agent,
+)
+from evidence.deploys import DeployView, DiffSummary, deploy_view, summarize_diff
+from evidence.logs import ServiceLogDetails, service_details
+from evidence.metrics import BaselineComparison, MetricSummary, compare, summarize
+from models import AgentUsage, RCADraft, RCAReport
+from report import write_report
+from triggers import group_anomalies
+
+INSTRUCTIONS = f"""\
+You are the incident commander. You receive the anomalies, the metrics triage and the log
+summary, and you work in four phases:
+1. INVESTIGATE: get_metric_details for the anomalous metrics, get_log_details for the affected
+   services (and the dependencies they name), list_recent_deploys, and get_code_diff for deploys
+   that landed shortly before an onset.
+2. DECIDE: name the root cause of each incident, using these patterns:
+   - a deploy to the same service within 30 minutes before its onset -> roll it back
+     (config_change when its diff changes settings, code_regression when it changes code);
+   - latency up with DB pool exhaustion in the logs -> read the config diff: pool sizes and
+     timeouts are the usual culprits;
+   - a heap or memory metric that ramps without a GC sawtooth, with GC pauses escalating or
+     OOM kills -> memory_leak: restart now, capture a heap dump first, then fix the code;
+   - errors naming a dependency while the service itself is unchanged -> dependency_failure;
+   - request rate up with latency and CPU following, no deploy -> traffic_surge -> scale_out;
+   - a resource pinned at its limit with no change that explains it -> resource_saturation.
+   Deploys to other services are not the cause. Isolated noise blips are not an incident: if the
+   evidence is weak, report no finding (or category unknown) with low confidence.
+3. ACT: choose remediation from rollback, restart, scale_out, failover, escalate, and write
+   concrete, safe steps. Never propose destructive commands (deleting data, namespaces, tables).
+4. REPORT: call write_rca once with the root cause, a timeline, the affected services,
+   remediation steps, an overall confidence from 0 to 1, and one finding per root cause with the
+   evidence quoted from the tools.
+{UNTRUSTED}"""
+
+DESTRUCTIVE = re.compile(
+    r"\brm\s+-[a-z]*[rf]|\bdrop\s+(?:table|database|schema)\b|\btruncate\s+table\b|"
+    r"\bdelete\s+(?:namespace|ns|cluster|database|bucket|volume|pvc)\b|"
+    r"kubectl\s+delete\s+(?:namespace|ns|pvc|pv|deployment|statefulset)\b|"
+    r"\bdelete\s+from\b|\bmkfs\b|\bdd\s+if=|gsutil\s+(?:-m\s+)?rm\b|\bterraform\s+destroy\b|"
+    r"--force-delete|\bshutdown\s+-h\b",
+    re.IGNORECASE,
+)
+
+
+class MetricDetails(BaseModel):
+    summary: MetricSummary
+    comparison: BaselineComparison
+
+
+async def write_rca(ctx: RunContext[InvestigationDeps], draft: RCADraft) -> RCAReport:
+    """Write the RCA report (markdown and JSON) and finish the investigation. Call it once, last.
+
+    Args:
+        draft: The root cause, timeline, affected services, remediation steps, confidence and
+            findings (service, category, action, summary, evidence, confidence).
+    """
+    for step in draft.remediation_steps:
+        if DESTRUCTIVE.search(step):
+            raise ModelRetry(
+                f"remediation step refused as destructive: {step!r}. Propose only "
+                "rollback, restart, scale_out, failover or escalate steps."
+            )
+    deps = ctx.deps
+    known = set(deps.telemetry.logs().service_names) | {
+        m.service for m in deps.telemetry.metrics().values()
+    }
+    for f in draft.findings:
+        if f.service not in known:
+            raise ModelRetry(
+                f"finding names unknown service {f.service!r}; known: {', '.join(sorted(known))}"
+            )
+    u = ctx.usage
+    prov = deps.provenance
+    answered = list(prov.get("answered_by", ())) + [
+        m.model_name or "unknown" for m in ctx.messages if isinstance(m, ModelResponse)
+    ]
+    report = RCAReport(
+        **draft.model_dump(),
+        incident_id=deps.report.incident_id or "pending",
+        triggered_at=deps.triggered_at,
+        model=prov.get("model", "unknown"),
+        answered_by=list(dict.fromkeys(answered)),
+        fell_back=prov["state"].fell_back if "state" in prov else False,
+        fallback_reason=prov["state"].reason if "state" in prov else None,
+        anomalies=group_anomalies(list(deps.anomalies)),
+        metrics_summary=deps.context.metrics_summary if deps.context else None,
+        log_summary=deps.context.log_summary if deps.context else None,
+        usage={
+            **deps.usage,
+            "commander": AgentUsage(
+                requests=u.requests,
+                tool_calls=u.tool_calls,
+                input_tokens=u.input_tokens,
+                output_tokens=u.output_tokens,
+            ),
+        },
+    )
+    report, _ = write_report(report, deps.report.output_dir, deps.report.incident_id is not None)
+    return report
+
+
+agent = Agent(
+    deps_type=InvestigationDeps,
+    output_type=ToolOutput(write_rca, name="write_rca"),
+    instructions=INSTRUCTIONS,
+    retries=3,
+)
+
+
+@agent.tool(prepare=enum_param("metric", metric_names))
+def get_metric_details(ctx: RunContext[InvestigationDeps], metric: str) -> MetricDetails:
+    """Return a metric's summary and its comparison against the baseline before onset.
+
+    The comparison gives the onset, shape, change, rise time and sawtooth drops.
+
+    Args:
+        metric: Metric name, as listed in the anomalies.
+    """
+    known = ctx.deps.telemetry.metrics()
+    if metric not in known:
+        raise ModelRetry(f"unknown metric {metric!r}; valid metrics: {', '.join(sorted(known))}")
+    series = ctx.deps.telemetry.series(metric)
+    return MetricDetails(summary=summarize(series), comparison=compare(series, ctx.deps.trigger))
+
+
+@agent.tool(prepare=enum_param("service", log_services))
+def get_log_details(
+    ctx: RunContext[InvestigationDeps], service: str, onset: datetime | None = None
+) -> ServiceLogDetails:
+    """Return one service's log errors before and after an onset.
+
+    Gives counts, new error signatures, what they are about (tags), the dependencies they
+    name, and sample lines.
+
+    Args:
+        service: The service whose logs to read.
+        onset: The onset to split before/after on (ISO 8601); the first anomaly if omitted.
+    """
+    table = ctx.deps.telemetry.logs()
+    if service not in table.service_names:
+        raise ModelRetry(
+            f"no logs for service {service!r}; services with logs: {', '.join(table.service_names)}"
+        )
+    onset = onset or ctx.deps.triggered_at
+    if onset.tzinfo is None:
+        raise ModelRetry("onset needs a UTC offset, e.g. 2026-03-15T14:05:00Z")
+    end = ctx.deps.now + timedelta(seconds=1)
+    return service_details(table, service, onset, end, table.service_names)
+
+
+@agent.tool
+def list_recent_deploys(
+    ctx: RunContext[InvestigationDeps],
+    service: str | None = None,
+    before: datetime | None = None,
+    window_minutes: Annotated[int, Field(ge=1, le=10080)] = 180,
+) -> list[DeployView]:
+    """Return the deploys in the window_minutes before a time (and up to 10 min after it).
+
+    Each has minutes_before_onset relative to that time and whether a diff is available.
+
+    Args:
+        service: Only deploys of this service; all services when omitted.
+        before: The onset to measure against (ISO 8601); the first anomaly when omitted.
+        window_minutes: How far back to look (1 to 10080).
+    """
+    onset = before or ctx.deps.triggered_at
+    if onset.tzinfo is None:
+        raise ModelRetry("before needs a UTC offset, e.g. 2026-03-15T14:05:00Z")
+    lo, hi = onset - timedelta(minutes=window_minutes), onset + timedelta(minutes=10)
+    t = ctx.deps.telemetry
+    return [
+        deploy_view(d, onset, t.diff(d.commit) is not None)
+        for d in t.deploys()
+        if lo <= d.deployed_at <= hi and (service is None or d.service == service)
+    ]
+
+
+@agent.tool(prepare=enum_param("commit", commits_with_diffs))
+def get_code_diff(ctx: RunContext[InvestigationDeps], commit: str) -> DiffSummary:
+    """Return what a deployed commit changed.
+
+    Gives the files (config, code, docs), settings changed (key, old, new) and the start
+    of the diff.
+
+    Args:
+        commit: The commit of a deploy, as listed by list_recent_deploys.
+    """
+    text = ctx.deps.telemetry.diff(commit)
+    if text is None:
+        commits = [
+            d.commit
+            for d in ctx.deps.telemetry.deploys()
+            if ctx.deps.telemetry.diff(d.commit) is not None
+        ]
+        raise ModelRetry(f"no diff for commit {commit!r}; commits with diffs: {', '.join(commits)}")
+    return summarize_diff(commit, text)
+
+
+def prompt(deps: InvestigationDeps) -> str:
+    ctx = deps.context
+    assert ctx is not None
+    return "\n\n".join(
+        [
+            f"Incident triggered at {ctx.triggered_at.isoformat()}; the data ends at "
+            f"{deps.now.isoformat()}. Investigate, decide, act and report.",
+            data_block(
+                "anomalies", [g.model_dump(mode="json") for g in group_anomalies(ctx.anomalies)]
+            ),
+            data_block("metrics_triage", ctx.metrics_summary),
+            data_block("log_summary", ctx.log_summary),
+        ]
+    )
+
+
+async def investigate_incident(deps: InvestigationDeps, model: Model) -> Outcome[RCAReport]:
+    """Run the CommanderAgent; the report is written by its write_rca call."""
+    limits = UsageLimits(request_limit=12, tool_calls_limit=60)
+    return await run_agent(agent, prompt(deps), deps, model, limits)

@@ -1,0 +1,191 @@
+"""Incident Commander: detect anomalies, let three agents investigate, write the RCA report.
+
+Exit codes: 0 done (also when nothing fired), 1 investigation failed (a partial report is
+written), 2 bad input or usage, 3 report written locally but the upload failed.
+"""
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+
+import scenarios
+from errors import IncidentCommanderError, UsageError
+from llm import choose
+from models import RCAReport
+from pipeline import Investigation, detect, investigate
+from report import check_free, validate_incident_id
+from triggers import WindowTrigger, group_anomalies
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+        raise UsageError(f"{message} (see --help)")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = _Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scenario", default=scenarios.DEFAULT, help="built-in scenario to run")
+    p.add_argument("--bundle", type=Path, help="investigate an incident bundle directory")
+    p.add_argument(
+        "--export-bundle",
+        type=Path,
+        metavar="DIR",
+        help="write the selected scenario out as a bundle and exit",
+    )
+    p.add_argument("--list-scenarios", action="store_true", help="list built-in scenarios")
+    p.add_argument("--output-dir", type=Path, default=Path("rca_reports"))
+    p.add_argument(
+        "--model",
+        help="'offline' or 'openrouter:<model>' "
+        "(default: $INCIDENT_COMMANDER_MODEL, else by OPENROUTER_API_KEY)",
+    )
+    p.add_argument("--incident-id", help="use this id instead of INC-<date>-<NNN>")
+    p.add_argument("--seed", type=int, default=42, help="seed of the built-in scenarios")
+    p.add_argument(
+        "--now",
+        type=_aware,
+        help="end of a scenario's data, ISO 8601 with offset (default: the current time)",
+    )
+    return p.parse_args(argv)
+
+
+def _aware(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"--now needs a UTC offset, got {text!r}")
+    return value.astimezone(UTC)
+
+
+@contextmanager
+def stage(number: int, text: str) -> Iterator[None]:
+    console.print(f"[bold][{number}/4][/bold] {text}")
+    with console.status(f"{text.rstrip('.')}…", spinner="dots"):
+        yield
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(parse_args(argv))
+    except IncidentCommanderError as exc:
+        errors.print(f"error: {exc}", soft_wrap=True, markup=False, style="red")
+        return exc.exit_code
+
+
+def _main(args: argparse.Namespace) -> int:
+    if args.list_scenarios:
+        for s in scenarios.SCENARIOS.values():
+            console.print(f"{s.name:<24} {s.summary}", soft_wrap=True)
+        return 0
+    now = args.now or datetime.now(UTC)  # the only wall-clock read; everything else gets it
+    if args.export_bundle:
+        from bundle import export_bundle
+
+        telemetry, expected = scenarios.get(args.scenario).build(now, args.seed)
+        export_bundle(telemetry, args.export_bundle, expected)
+        console.print(f"Bundle written: {args.export_bundle}")
+        return 0
+    # Everything that can be refused is refused before anything runs.
+    choice = choose(args.model)
+    incident_id = validate_incident_id(args.incident_id) if args.incident_id else None
+    if incident_id and args.output_dir.is_dir():
+        check_free(args.output_dir, incident_id)
+    gcs = os.environ.get("ARTIFACTS_GCS_DIR")
+    target = None
+    if gcs:
+        from storage import parse_gcs_dir
+
+        target = parse_gcs_dir(gcs)
+    if args.bundle:
+        from bundle import load_bundle
+
+        telemetry = load_bundle(args.bundle)
+        now = telemetry.end_time()
+    else:
+        telemetry, _ = scenarios.get(args.scenario).build(now, args.seed)
+    trigger = WindowTrigger(**telemetry.trigger)
+
+    console.print("[bold]=== Incident Commander ===[/bold]")
+    console.print(
+        f"Data: {telemetry.name} ({len(telemetry.metrics())} metrics, "
+        f"{len(telemetry.logs())} log lines); model: {choice.name}",
+        soft_wrap=True,
+    )
+    console.print("[bold][1/4][/bold] Detecting anomalies...")
+    anomalies = detect(telemetry, trigger)
+    if not anomalies:
+        console.print("No anomaly fired: nothing to investigate, no report written.")
+        return 0
+    for g in group_anomalies(anomalies):
+        console.print(
+            f"  - {g.metric} ({g.service}): {g.count} points above threshold, "
+            f"peak {g.peak:.4g} vs threshold {g.threshold:.4g}, first at "
+            f"{g.first:%H:%M:%S}Z",
+            soft_wrap=True,
+        )
+    inv = Investigation(telemetry, trigger, now, anomalies, choice, args.output_dir, incident_id)
+    report = _run(inv)
+    md_path = args.output_dir / f"incident_{report.incident_id}.md"
+    _print_report(report, md_path, choice.state)
+    if target is None:
+        console.print("Upload skipped: ARTIFACTS_GCS_DIR is not set.")
+        return 0
+    from storage import upload_reports
+
+    uris = upload_reports(target, [md_path, md_path.with_suffix(".json")])
+    console.print(f"Uploaded: {', '.join(uris)}", soft_wrap=True)
+    return 0
+
+
+def _run(inv: Investigation) -> RCAReport:
+    async def guarded() -> RCAReport:
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, task.cancel)
+        try:
+            return await investigate(inv, stage)
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+
+    return asyncio.run(guarded())
+
+
+def _print_report(report: RCAReport, md_path, state) -> None:
+    console.print("[bold]=== Incident Complete ===[/bold]")
+    console.print(f"RCA written: {md_path}", soft_wrap=True)
+    console.print(f"Root cause: {report.root_cause}", soft_wrap=True, markup=False)
+    console.print(f"Confidence: {report.confidence:.0%}")
+    console.print(
+        f"Affected services: {', '.join(report.affected_services) or 'none'}", markup=False
+    )
+    for f in report.findings:
+        console.print(
+            f"  - {f.service}: {f.category} -> {f.action} ({f.confidence:.0%})", markup=False
+        )
+    by = ", ".join(report.answered_by)
+    fell = f"; fell back to the offline investigator ({state.reason})" if state.fell_back else ""
+    console.print(f"Model: {report.model}; answers from: {by}{fell}", soft_wrap=True, markup=False)
+    for name, u in report.usage.items():
+        console.print(
+            f"  {name}: {u.requests} requests, {u.tool_calls} tool calls, "
+            f"{u.input_tokens} input + {u.output_tokens} output tokens"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""The offline investigator's three drivers: which tools to call next, then the output.
+
+Each step asks only for calls not asked before, so a driver ends even when a tool refuses
+an argument, and it can take over a conversation another model began.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart
+from pydantic_ai.models.function import AgentInfo
+
+from agents.deps import read_data_block
+from evidence.deploys import DeployView, DiffSummary
+from evidence.logs import LogsView, ServiceLogDetails
+from evidence.metrics import BaselineComparison, MetricSummary
+from models import LogEntry
+from offline import rules
+from offline.history import History, call_key, read
+
+Call = tuple[str, dict[str, Any]]
+MAX_SERVICES = 8
+
+
+def _ask(history: History, calls: list[Call]) -> ModelResponse | None:
+    missing = [(t, a) for t, a in calls if call_key(t, a) not in history.asked]
+    missing = list({call_key(t, a): (t, a) for t, a in missing}.values())
+    return ModelResponse(parts=[ToolCallPart(t, a) for t, a in missing]) if missing else None
+
+
+def _anomalies(history: History) -> list[dict[str, Any]]:
+    return read_data_block(history.prompt, "anomalies")
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def metrics_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+    h = read(messages)
+    metrics = list(dict.fromkeys(a["metric"] for a in _anomalies(h)))
+    if step := _ask(
+        h, [(tool, {"metric": m}) for m in metrics for tool in ("compare_baseline", "query_metric")]
+    ):
+        return step
+    lines, affected = [], []
+    for m in metrics:
+        raw = h.result("compare_baseline", metric=m)
+        if raw is None:
+            lines.append(f"- {m}: no data (the tool refused it)")
+            continue
+        c = BaselineComparison.model_validate(raw)
+        s = h.result("query_metric", metric=m)
+        peak = f", peak {MetricSummary.model_validate(s).max:g}" if s else ""
+        if c.shape in ("noise", "flat"):
+            lines.append(f"- {m} ({c.service}): noise: {c.note}; not an incident signal")
+        else:
+            lines.append(f"- {c.service}: {rules.describe(c)}{peak}")
+            affected.append(c.service)
+    tail = (
+        f"Affected services: {', '.join(dict.fromkeys(affected))}."
+        if affected
+        else "No metric shows a sustained change: isolated noise only."
+    )
+    return ModelResponse(parts=[TextPart("Metrics triage:\n" + "\n".join(lines) + "\n" + tail)])
+
+
+def _window_minutes(h: History) -> int:
+    first = min(_parse_time(a["first"]) for a in _anomalies(h))
+    end = _parse_time(h.prompt.split("the data ends at ", 1)[1].split(".", 1)[0].rstrip())
+    return max(60, min(1440, int((end - first).total_seconds() // 60) + 60))
+
+
+def logs_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+    h = read(messages)
+    minutes = _window_minutes(h)
+    overview_args = {"minutes": minutes}
+    if step := _ask(h, [("fetch_logs", overview_args)]):
+        return step
+    overview = LogsView.model_validate(h.result("fetch_logs", **overview_args))
+    anomalous = [a["service"] for a in _anomalies(h)]
+    noisy = {s for sig in overview.signatures for s in sig.services}
+    services = sorted(
+        set(anomalous) | noisy | set(overview.errors_by_service),
+        key=lambda s: -overview.errors_by_service.get(s, 0),
+    )[:MAX_SERVICES]
+    per_service = [("fetch_logs", {"service": s, "minutes": minutes, "limit": 5}) for s in services]
+    if step := _ask(h, per_service):
+        return step
+    views = {
+        a["service"]: LogsView.model_validate(r)
+        for a, r in h.by_tool("fetch_logs")
+        if a.get("service")
+    }
+    # Follow the top error of each service across all services: is it local or shared?
+    probes = []
+    for v in views.values():
+        errors = [s for s in v.signatures if s.level in ("ERROR", "FATAL")]
+        if errors:
+            text = errors[0].signature.split("#", 1)[0].strip()[:60]
+            if len(text) >= 8:
+                probes.append(("search_logs", {"text": text, "minutes": minutes}))
+    if step := _ask(h, probes[:3]):
+        return step
+    key_entries: list[LogEntry] = []
+    lines = []
+    for service, v in views.items():
+        if not v.lines:
+            continue
+        top = "; ".join(f"{s.count}x {s.level} {s.signature[:90]}" for s in v.signatures[:3])
+        lines.append(f"{service}: {v.by_level} - {top}")
+        key_entries += [e for e in v.samples if e.level in ("ERROR", "FATAL", "WARN")][:3]
+    for args, raw in h.by_tool("search_logs"):
+        found = LogsView.model_validate(raw)
+        if len(found.errors_by_service) > 1:
+            lines.append(f"'{args['text']}' appears in {', '.join(found.errors_by_service)}")
+    summary = "\n".join(lines) or "No WARN or ERROR lines in the window."
+    output = {
+        "key_entries": [e.model_dump(mode="json") for e in key_entries[:20]],
+        "error_counts": overview.errors_by_service,
+        "summary": summary,
+    }
+    return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, output)])
+
+
+def commander_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+    h = read(messages)
+    anomalies = _anomalies(h)
+    metrics = list(dict.fromkeys(a["metric"] for a in anomalies))
+    triggered_at = min(_parse_time(a["first"]) for a in anomalies)
+    # INVESTIGATE: what moved, and how.
+    if step := _ask(h, [("get_metric_details", {"metric": m}) for m in metrics]):
+        return step
+    comparisons = [
+        BaselineComparison.model_validate(r["comparison"])
+        for _, r in h.by_tool("get_metric_details")
+    ]
+    real = [c for c in comparisons if c.sustained and c.shape not in ("noise", "flat")]
+    onsets: dict[str, datetime] = {}
+    for c in real:
+        if c.onset and (c.service not in onsets or c.onset < onsets[c.service]):
+            onsets[c.service] = c.onset
+    log_summary = read_data_block(h.prompt, "log_summary")
+    log_counts = dict(log_summary.get("error_counts", {}))
+    for e in log_summary.get("key_entries", []):  # services with only warnings count too
+        log_counts.setdefault(e["service"], 0)
+    first = min(onsets.values(), default=triggered_at)
+    others = [s for s in sorted(log_counts, key=lambda s: -log_counts[s]) if s not in onsets]
+    calls = [("get_log_details", {"service": s, "onset": t.isoformat()}) for s, t in onsets.items()]
+    calls += [("list_recent_deploys", {"before": t.isoformat()}) for t in onsets.values()]
+    calls += [
+        ("get_log_details", {"service": s, "onset": first.isoformat()})
+        for s in others[:MAX_SERVICES]
+    ]
+    if step := _ask(h, calls):
+        return step
+    logs = {
+        a["service"]: ServiceLogDetails.model_validate(r) for a, r in h.by_tool("get_log_details")
+    }
+    deploys_at = {
+        a["before"]: [DeployView.model_validate(d) for d in r]
+        for a, r in h.by_tool("list_recent_deploys")
+        if "before" in a
+    }
+    evidence = [
+        rules.ServiceEvidence(
+            service=s,
+            onset=t,
+            comparisons=[c for c in real if c.service == s],
+            logs=logs.get(s),
+            deploys=deploys_at.get(t.isoformat(), []),
+        )
+        for s, t in onsets.items()
+    ]
+    # Read the diffs of this service's deploys just before onset; follow named dependencies.
+    calls = [
+        ("get_code_diff", {"commit": d.commit})
+        for ev in evidence
+        for d in ev.recent_deploys()
+        if d.has_diff
+    ]
+    calls += [
+        ("get_log_details", {"service": dep, "onset": ev.onset.isoformat()})
+        for ev in evidence
+        if ev.logs
+        for dep in list(ev.logs.dependencies_named)[:2]
+        if dep in log_counts
+    ]
+    if step := _ask(h, calls):
+        return step
+    diffs = {a["commit"]: DiffSummary.model_validate(r) for a, r in h.by_tool("get_code_diff")}
+    for ev in evidence:
+        ev.diffs = diffs
+        ev.dependency_logs = {s: d for s, d in logs.items() if s != ev.service}
+    noise = [c for c in comparisons if c not in real]
+    draft = rules.draft(evidence, [logs[s] for s in others if s in logs], noise, triggered_at)
+    return ModelResponse(
+        parts=[ToolCallPart(info.output_tools[0].name, draft.model_dump(mode="json"))]
+    )
+
+
+DRIVERS = {"metrics": metrics_driver, "logs": logs_driver, "commander": commander_driver}

@@ -1,0 +1,155 @@
+"""The real CLI, run as a user would, in a temporary directory, with no key and no network."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+NOW = "2026-03-15T14:30:00Z"
+REPORT_FIELDS = [
+    "incident_id",
+    "root_cause",
+    "timeline",
+    "affected_services",
+    "remediation_steps",
+    "confidence",
+    "findings",
+]
+
+
+def cli(cwd: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("OPENROUTER_API_KEY", "INCIDENT_COMMANDER_MODEL", "ARTIFACTS_GCS_DIR")
+    }
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**base, "COLUMNS": "200", **(env or {})},
+        timeout=120,
+    )
+
+
+def reports(directory: Path) -> list[Path]:
+    return sorted(directory.glob("incident_*")) if directory.exists() else []
+
+
+def test_default_run_writes_both_root_causes(tmp_path):
+    run = cli(tmp_path, "--now", NOW)
+    assert run.returncode == 0, run.stdout + run.stderr
+    out = run.stdout
+    for marker in (
+        "=== Incident Commander ===",
+        "[1/4] Detecting anomalies...",
+        "[2/4] Running MetricsAgent...",
+        "[3/4] Running LogsAgent...",
+        "[4/4] Running CommanderAgent (INVESTIGATE -> DECIDE -> ACT -> REPORT)...",
+        "=== Incident Complete ===",
+        "RCA written: rca_reports/incident_INC-20260315-001.md",
+        "Confidence:",
+        "Affected services:",
+        "Upload skipped",
+    ):
+        assert marker in out, marker
+    for metric in (
+        "cpu_usage",
+        "error_rate",
+        "latency_p99",
+        "checkout_latency_p99",
+        "heap_usage_mb",
+    ):
+        assert f"- {metric} (" in out
+    files = reports(tmp_path / "rca_reports")
+    assert [p.name for p in files] == [
+        "incident_INC-20260315-001.json",
+        "incident_INC-20260315-001.md",
+    ]
+    report = json.loads(files[0].read_text())
+    assert all(report[f] not in (None, "", []) for f in REPORT_FIELDS)
+    assert 0 <= report["confidence"] <= 1
+    triples = {(f["service"], f["category"], f["action"]) for f in report["findings"]}
+    assert triples == {
+        ("checkout-service", "config_change", "rollback"),
+        ("worker-service", "memory_leak", "restart"),
+    }
+    assert set(report["usage"]) == {"metrics", "logs", "commander"}
+    assert report["model"] == "offline" and report["fell_back"] is False
+
+
+def test_second_run_gets_the_next_id_and_leaves_the_first_untouched(tmp_path):
+    assert cli(tmp_path, "--now", NOW).returncode == 0
+    first = {p: p.read_bytes() for p in reports(tmp_path / "rca_reports")}
+    assert cli(tmp_path, "--now", NOW).returncode == 0
+    after = reports(tmp_path / "rca_reports")
+    assert len(after) == 4 and "incident_INC-20260315-002.md" in {p.name for p in after}
+    assert all(p.read_bytes() == data for p, data in first.items())
+
+
+@pytest.mark.parametrize(
+    "args, env, needle",
+    [
+        (["--model", "no-such-provider:foo"], {}, "unknown model 'no-such-provider:foo'"),
+        (["--model", "openrouter:anthropic/claude-sonnet-4-5"], {}, "needs OPENROUTER_API_KEY"),
+        (["--incident-id", "../../escape"], {}, "--incident-id must be"),
+        (["--scenario", "nope"], {}, "unknown scenario 'nope'"),
+        (["--now", "2026-03-15T14:30:00"], {}, "needs a UTC offset"),
+        (["--no-such-flag"], {}, "unrecognized arguments"),
+        ([], {"ARTIFACTS_GCS_DIR": "s3://nope"}, "s3://nope"),
+        (["--bundle", "does-not-exist"], {}, "does-not-exist"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, args, env, needle):
+    run = cli(tmp_path, "--now", NOW, *args, env=env)
+    assert run.returncode == 2, run.stdout + run.stderr
+    lines = (run.stdout + run.stderr).strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], lines
+    assert "Traceback" not in run.stderr
+    assert list(tmp_path.rglob("*")) == [] or not reports(tmp_path / "rca_reports")
+    assert not list(tmp_path.parent.glob("escape*"))
+
+
+def test_fixed_incident_id_is_never_overwritten(tmp_path):
+    assert cli(tmp_path, "--now", NOW, "--incident-id", "checkout-1").returncode == 0
+    md = tmp_path / "rca_reports" / "incident_checkout-1.md"
+    before = md.read_bytes()
+    run = cli(tmp_path, "--now", NOW, "--incident-id", "checkout-1")
+    assert run.returncode == 2 and "already exists" in run.stderr
+    assert md.read_bytes() == before
+
+
+def test_list_scenarios(tmp_path):
+    run = cli(tmp_path, "--list-scenarios")
+    assert run.returncode == 0
+    names = [line.split()[0] for line in run.stdout.splitlines()]
+    assert {"default", "checkout-config-bug", "worker-memory-leak"} <= set(names)
+
+
+def test_upload_to_the_emulator_is_byte_identical(tmp_path, gcs_emulator):
+    env = {
+        "ARTIFACTS_GCS_DIR": f"gs://{gcs_emulator.bucket}/incidents",
+        "STORAGE_EMULATOR_HOST": gcs_emulator.host,
+    }
+    run = cli(tmp_path, "--now", NOW, env=env)
+    assert run.returncode == 0, run.stdout + run.stderr
+    for local in reports(tmp_path / "rca_reports"):
+        data, content_type = gcs_emulator.download(f"incidents/{local.name}")
+        assert data == local.read_bytes()
+        assert content_type.startswith(
+            "application/json" if local.suffix == ".json" else "text/markdown"
+        )
+
+
+def test_upload_failure_keeps_the_local_report_and_exits_3(tmp_path, gcs_emulator_down):
+    env = {"ARTIFACTS_GCS_DIR": "gs://reports/x", "STORAGE_EMULATOR_HOST": gcs_emulator_down}
+    run = cli(tmp_path, "--now", NOW, env=env)
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert "could not upload" in run.stderr and "Traceback" not in run.stderr
+    assert len(reports(tmp_path / "rca_reports")) == 2

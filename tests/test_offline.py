@@ -1,0 +1,202 @@
+"""The offline investigator on the built-in incidents, on noise, and its rules as tables."""
+
+import asyncio
+from contextlib import nullcontext
+from datetime import UTC, datetime
+
+import pytest
+
+from evidence.deploys import DeployView
+from evidence.logs import ServiceLogDetails
+from evidence.metrics import BaselineComparison
+from llm import choose
+from offline import rules
+from pipeline import Investigation, detect, investigate
+from scenarios import seeded
+from tests.helpers import deps_for
+from triggers import WindowTrigger
+
+
+def _investigate(telemetry, trigger, now, tmp_path):
+    inv = Investigation(
+        telemetry, trigger, now, detect(telemetry, trigger), choose("offline", {}), tmp_path
+    )
+    return asyncio.run(investigate(inv, lambda n, t: nullcontext()))
+
+
+def _run(scenario, now, tmp_path, seed=42):
+    deps = deps_for(scenario, now, tmp_path, seed)
+    return _investigate(deps.telemetry, deps.trigger, now, tmp_path)
+
+
+def _triples(report):
+    return {(f.service, f.category, f.action) for f in report.findings}
+
+
+def test_default_finds_both_seeded_root_causes(now, tmp_path):
+    report = _run("default", now, tmp_path)
+    assert _triples(report) == {
+        ("checkout-service", "config_change", "rollback"),
+        ("worker-service", "memory_leak", "restart"),
+    }
+    checkout = next(f for f in report.findings if f.service == "checkout-service")
+    text = " ".join([checkout.summary, *checkout.evidence]).lower()
+    assert "pool_size 20 -> 2" in text and "connection_timeout 30s -> 5s" in text
+    leak = next(f for f in report.findings if f.service == "worker-service")
+    assert any("no gc sawtooth" in e.lower() for e in leak.evidence)
+    assert any("OOMKilled" in e for e in leak.evidence)
+    assert "docs-site" not in {f.service for f in report.findings}
+    assert 0 <= report.confidence <= 1 and report.answered_by == ["offline-investigator"]
+
+
+@pytest.mark.parametrize(
+    "scenario, expected",
+    [
+        ("checkout-config-bug", {("checkout-service", "config_change", "rollback")}),
+        ("worker-memory-leak", {("worker-service", "memory_leak", "restart")}),
+    ],
+)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_single_incidents(now, tmp_path, scenario, expected, seed):
+    assert _triples(_run(scenario, now, tmp_path, seed)) == expected
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_pure_noise_abstains(now, tmp_path, seed):
+    telemetry, _ = seeded.build("quiet", "noise", now, seed, checkout=False, leak=False)
+    assert detect(telemetry, WindowTrigger()), "noise should still fire a few blips"
+    report = _investigate(telemetry, WindowTrigger(), now, tmp_path)
+    assert report.findings == []
+    assert report.confidence <= 0.2
+    assert report.root_cause.startswith("No incident")
+
+
+T0 = datetime(2026, 3, 15, 14, 0, tzinfo=UTC)
+
+
+def _comparison(metric, shape, unit=None, z=40.0, ratio=3.0, drops=0, service="svc"):
+    return BaselineComparison(
+        metric=metric,
+        service=service,
+        unit=unit,
+        onset=T0,
+        anomalous_points=30,
+        sustained=True,
+        baseline_median=100,
+        after_median=100 * ratio,
+        after_max=100 * ratio,
+        change_ratio=ratio,
+        robust_z=z,
+        shape=shape,
+        rise_minutes=30 if shape == "ramp" else 1,
+        monotonic_fraction=0.8,
+        sawtooth_drops=drops,
+        note="",
+    )
+
+
+def _logs(tags=None, errors_after=50, errors_before=0, deps=None):
+    return ServiceLogDetails(
+        service="svc",
+        onset=T0,
+        errors_before=errors_before,
+        errors_after=errors_after,
+        warnings_before=0,
+        warnings_after=0,
+        minutes_before=30,
+        minutes_after=30,
+        first_error_after_onset=T0,
+        new_signatures=[],
+        tag_counts=tags or {},
+        dependencies_named=deps or {},
+        samples=[],
+    )
+
+
+def _deploy(service="svc", minutes=10, description="release"):
+    return DeployView(
+        service=service,
+        version="v2",
+        commit="abc",
+        deployed_at=T0,
+        author=None,
+        description=description,
+        minutes_before_onset=minutes,
+        has_diff=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "comparisons, logs, deploys, expected",
+    [
+        # A heap ramp with OOMs and no sawtooth is a leak, whatever the metric is called.
+        (
+            [_comparison("jvm_old_gen", "ramp", unit="MiB")],
+            _logs({"oom": 3}),
+            [],
+            ("memory_leak", "restart"),
+        ),
+        # The same ramp with a GC sawtooth is not a leak.
+        (
+            [_comparison("jvm_old_gen", "ramp", unit="MiB", drops=6)],
+            _logs({}, errors_after=0),
+            [],
+            None,
+        ),
+        # A deploy of this service 10 min before onset, config described, no diff.
+        (
+            [_comparison("p99_ms", "level_shift", unit="ms")],
+            _logs({"pool_exhaustion": 9}),
+            [_deploy(description="orders-config v7")],
+            ("config_change", "rollback"),
+        ),
+        # A deploy with new exceptions is a code regression.
+        (
+            [_comparison("errors", "level_shift")],
+            _logs({"exception": 40}),
+            [_deploy()],
+            ("code_regression", "rollback"),
+        ),
+        # A deploy 45 min before onset is too early; a deploy to another service is not blamed.
+        (
+            [_comparison("errors", "level_shift")],
+            _logs({"exception": 40}),
+            [_deploy(minutes=45), _deploy(service="other", minutes=5)],
+            ("unknown", "escalate"),
+        ),
+        # Request rate up with latency, no deploy.
+        (
+            [
+                _comparison("http_requests_per_second", "level_shift", ratio=4),
+                _comparison("p99_ms", "level_shift", unit="ms"),
+            ],
+            _logs({"saturation": 5}),
+            [],
+            ("traffic_surge", "scale_out"),
+        ),
+        # Errors naming a dependency, nothing else changed.
+        (
+            [_comparison("errors", "level_shift")],
+            _logs({"dependency": 30}, deps={"ledger-db": 30}),
+            [],
+            ("dependency_failure", "failover"),
+        ),
+        # Saturation without a deploy or more traffic.
+        (
+            [_comparison("cpu", "level_shift", unit="%", ratio=2.5)],
+            _logs({"saturation": 12}),
+            [],
+            ("resource_saturation", "scale_out"),
+        ),
+        # Nothing sustained and no new errors: abstain.
+        ([], _logs({}, errors_after=0), [], None),
+    ],
+)
+def test_rules_table(comparisons, logs, deploys, expected):
+    ev = rules.ServiceEvidence(
+        service="svc", onset=T0, comparisons=comparisons, logs=logs, deploys=deploys
+    )
+    finding = rules.diagnose(ev)
+    assert (finding.category, finding.action) == expected if expected else finding is None
+    if finding:
+        assert finding.evidence and 0 <= finding.confidence <= 1

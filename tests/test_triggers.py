@@ -1,0 +1,98 @@
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from triggers import MOCK_METRICS, WindowTrigger, generate_mock_series, group_anomalies
+
+NOW = datetime(2026, 3, 15, 14, 30, tzinfo=UTC)
+
+
+def _times(n: int, step: int = 10) -> np.ndarray:
+    start = np.datetime64("2026-03-15T12:00:00", "ms")
+    return start + np.arange(n) * np.timedelta64(step * 1000, "ms")
+
+
+@pytest.mark.parametrize("metric", list(MOCK_METRICS))
+def test_each_mock_pattern_fires(metric):
+    t, v = generate_mock_series(NOW, seed=7)[metric]
+    anomalies = WindowTrigger().detect(metric, t, v, service=MOCK_METRICS[metric][0])
+    assert len(anomalies) >= 10, f"{metric} should fire a sustained run"
+    assert all(a.value > a.threshold for a in anomalies)
+    assert all(a.timestamp.tzinfo is not None for a in anomalies)
+
+
+def test_heap_ramp_fires_during_the_ramp_not_only_at_its_end():
+    t, v = generate_mock_series(NOW, seed=1)["heap_usage_mb"]
+    fired = [a.timestamp for a in WindowTrigger().detect("heap_usage_mb", t, v)]
+    # The leak starts 50 min before NOW; it must be caught within its first 10 minutes.
+    assert min(fired) < NOW - timedelta(minutes=40)
+
+
+def test_a_trailing_window_without_guard_misses_a_noiseless_ramp():
+    # Documents why the guard band exists: a 2.5-sigma trailing window cannot see a ramp.
+    t, v = _times(400), np.linspace(500, 1800, 400)
+    assert not WindowTrigger(guard_seconds=0).detect("ramp", t, v)
+    assert WindowTrigger().detect("ramp", t, v)
+
+
+def test_flat_series_never_fires():
+    t = _times(500)
+    assert WindowTrigger().detect("flat", t, np.full(500, 42.0)) == []
+
+
+def test_sigma_zero_then_step_fires_without_warnings():
+    v = np.full(300, 5.0)
+    v[200:] = 6.0
+    with np.errstate(all="raise"):
+        anomalies = WindowTrigger().detect("step", _times(300), v)
+    assert anomalies and anomalies[0].timestamp == datetime(2026, 3, 15, 12, 33, 20, tzinfo=UTC)
+    assert anomalies[0].baseline_std == 0.0
+
+
+def test_pure_noise_fires_rarely():
+    rng = np.random.default_rng(0)
+    n = 100_000
+    fired = WindowTrigger().detect("noise", _times(n), rng.normal(100, 5, n))
+    rate = len(fired) / n
+    assert 0.001 < rate < 0.015  # ~0.6% for a 2.5-sigma one-sided test with 30-point windows
+
+
+def test_window_threshold_and_multiplier_are_honoured():
+    rng = np.random.default_rng(3)
+    v = rng.normal(0, 1, 2000)
+    loose = WindowTrigger(threshold_multiplier=1.0).detect("x", _times(2000), v)
+    strict = WindowTrigger(threshold_multiplier=4.0).detect("x", _times(2000), v)
+    assert len(loose) > 10 * max(len(strict), 1)
+
+
+def test_unsorted_input_gives_the_same_anomalies():
+    t, v = generate_mock_series(NOW, seed=2)["checkout_latency_p99"]
+    order = np.random.default_rng(0).permutation(len(t))
+    sorted_result = WindowTrigger().detect("m", t, v)
+    shuffled_result = WindowTrigger().detect("m", t[order], v[order])
+    assert sorted_result == shuffled_result
+
+
+def test_irregular_sampling_uses_time_not_point_counts():
+    # 1 s sampling for the first half, 30 s for the second: the window is 300 s either way.
+    t = np.concatenate(
+        [_times(600, 1), _times(600, 1)[-1] + np.arange(1, 101) * np.timedelta64(30_000, "ms")]
+    )
+    v = np.random.default_rng(5).normal(10, 1, len(t))
+    v[-5:] = 30
+    fired = WindowTrigger().detect("m", t, v)
+    assert [a.value for a in fired][-5:] == [30.0] * 5
+
+
+def test_too_few_baseline_points_are_not_judged():
+    assert WindowTrigger().detect("m", _times(5), np.array([1, 1, 1, 1, 100.0])) == []
+
+
+def test_group_anomalies_counts_and_peaks():
+    t, v = generate_mock_series(NOW, seed=4)["error_rate"]
+    anomalies = WindowTrigger().detect("error_rate", t, v, "checkout-service")
+    (group,) = group_anomalies(anomalies)
+    assert group.count == len(anomalies)
+    assert group.peak == max(a.value for a in anomalies)
+    assert group.first == min(a.timestamp for a in anomalies)
