@@ -4,12 +4,13 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import anyio
 from pydantic_ai.exceptions import ModelAPIError
 from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models import Model, ModelRequestParameters
 from pydantic_ai.models.fallback import FallbackModel
 from pydantic_ai.models.wrapper import WrapperModel
-from pydantic_ai.settings import ModelSettings
+from pydantic_ai.settings import ModelSettings, merge_model_settings
 
 from errors import UsageError
 
@@ -18,6 +19,7 @@ DEFAULT_REMOTE = "openrouter:anthropic/claude-sonnet-4-5"
 ENV_MODEL = "INCIDENT_COMMANDER_MODEL"
 # For a proxy, or a local fake server in the fault tests.
 ENV_BASE_URL = "INCIDENT_COMMANDER_OPENROUTER_BASE_URL"
+ENV_TIMEOUT = "INCIDENT_COMMANDER_REQUEST_TIMEOUT"  # seconds per model request
 REQUEST_TIMEOUT_SECONDS = 60.0
 
 
@@ -36,9 +38,10 @@ class CircuitBreaker(WrapperModel):
     paying the client's retries and timeouts again on every later request.
     """
 
-    def __init__(self, wrapped: Model, state: FallbackState):
+    def __init__(self, wrapped: Model, state: FallbackState, timeout: float):
         super().__init__(wrapped)
         self.state = state
+        self.timeout = timeout
 
     async def request(
         self,
@@ -48,8 +51,16 @@ class CircuitBreaker(WrapperModel):
     ) -> ModelResponse:
         if self.state.fell_back:
             raise ModelAPIError(self.model_name, f"not retried after: {self.state.reason}")
+        # FallbackModel does not merge an inner model's own settings; do it here.
+        settings = merge_model_settings(self.wrapped.settings, model_settings)
         try:
-            return await self.wrapped.request(messages, model_settings, model_request_parameters)
+            # One deadline over the request and all the SDK's retries of it.
+            with anyio.fail_after(self.timeout):
+                return await self.wrapped.request(messages, settings, model_request_parameters)
+        except TimeoutError:
+            self.state.fell_back = True
+            self.state.reason = f"ModelTimeoutError: no answer within {self.timeout:g} s"
+            raise ModelAPIError(self.model_name, self.state.reason) from None
         except ModelAPIError as exc:
             self.state.fell_back = True
             self.state.reason = f"{type(exc).__name__}: {_one_line(str(exc))}"
@@ -96,17 +107,27 @@ def choose(flag: str | None, env: Mapping[str, str] = os.environ) -> ModelChoice
     key = env.get("OPENROUTER_API_KEY")
     if not key:
         raise UsageError(f"model {name!r} needs OPENROUTER_API_KEY; or use --model offline")
-    remote = _openrouter(model_id, key, env.get(ENV_BASE_URL))
+    try:
+        timeout = float(env.get(ENV_TIMEOUT) or REQUEST_TIMEOUT_SECONDS)
+    except ValueError:
+        raise UsageError(
+            f"{ENV_TIMEOUT} must be a number of seconds, got {env[ENV_TIMEOUT]!r}"
+        ) from None
+    if not 0 < timeout <= 3600:
+        raise UsageError(f"{ENV_TIMEOUT} must be between 0 and 3600 seconds, got {timeout:g}")
+    remote = _openrouter(model_id, key, env.get(ENV_BASE_URL), timeout)
 
     def for_agent(agent: str) -> Model:
         return FallbackModel(
-            CircuitBreaker(remote, state), offline_model(agent), fallback_on=(ModelAPIError,)
+            CircuitBreaker(remote, state, timeout),
+            offline_model(agent),
+            fallback_on=(ModelAPIError,),
         )
 
     return ModelChoice(name, state, for_agent)
 
 
-def _openrouter(model_id: str, key: str, base_url: str | None) -> Model:
+def _openrouter(model_id: str, key: str, base_url: str | None, timeout: float) -> Model:
     from openai import AsyncOpenAI
     from pydantic_ai.models.openrouter import OpenRouterModel
     from pydantic_ai.providers.openrouter import OpenRouterProvider
