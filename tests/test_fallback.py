@@ -1,8 +1,8 @@
 """Model choice, and the fallback proven against a real local HTTP server that misbehaves."""
 
 import json
-import re
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,31 +18,40 @@ from tests.fake_model_server import FakeModelServer
 from tests.test_cli import NOW, cli, reports
 
 
-@pytest.mark.parametrize("flag, env, expected", [
-    (None, {}, OFFLINE),
-    (None, {"OPENROUTER_API_KEY": "k"}, DEFAULT_REMOTE),
-    (None, {"OPENROUTER_API_KEY": "k", "INCIDENT_COMMANDER_MODEL": "offline"}, OFFLINE),
-    ("openrouter:openai/gpt-5", {"OPENROUTER_API_KEY": "k"}, "openrouter:openai/gpt-5"),
-    ("offline", {"OPENROUTER_API_KEY": "k"}, OFFLINE),
-])
+@pytest.mark.parametrize(
+    "flag, env, expected",
+    [
+        (None, {}, OFFLINE),
+        (None, {"OPENROUTER_API_KEY": "k"}, DEFAULT_REMOTE),
+        (None, {"OPENROUTER_API_KEY": "k", "INCIDENT_COMMANDER_MODEL": "offline"}, OFFLINE),
+        ("openrouter:openai/gpt-5", {"OPENROUTER_API_KEY": "k"}, "openrouter:openai/gpt-5"),
+        ("offline", {"OPENROUTER_API_KEY": "k"}, OFFLINE),
+    ],
+)
 def test_model_choice(flag, env, expected):
     assert choose(flag, env).name == expected
 
 
-@pytest.mark.parametrize("flag, env", [
-    ("no-such-provider:foo", {}),
-    ("openrouter:", {"OPENROUTER_API_KEY": "k"}),
-    ("openrouter:anthropic/claude-sonnet-4-5", {}),
-    ("openrouter:x", {"OPENROUTER_API_KEY": "k", "INCIDENT_COMMANDER_REQUEST_TIMEOUT": "soon"}),
-])
+@pytest.mark.parametrize(
+    "flag, env",
+    [
+        ("no-such-provider:foo", {}),
+        ("openrouter:", {"OPENROUTER_API_KEY": "k"}),
+        ("openrouter:anthropic/claude-sonnet-4-5", {}),
+        ("openrouter:x", {"OPENROUTER_API_KEY": "k", "INCIDENT_COMMANDER_REQUEST_TIMEOUT": "soon"}),
+    ],
+)
 def test_bad_model_choices_are_usage_errors(flag, env):
     with pytest.raises(UsageError):
         choose(flag, env)
 
 
 def _remote_env(server: FakeModelServer, timeout: str = "2") -> dict:
-    return {"OPENROUTER_API_KEY": "sk-or-fake", "INCIDENT_COMMANDER_REQUEST_TIMEOUT": timeout,
-            "INCIDENT_COMMANDER_OPENROUTER_BASE_URL": server.base_url}
+    return {
+        "OPENROUTER_API_KEY": "sk-or-fake",
+        "INCIDENT_COMMANDER_REQUEST_TIMEOUT": timeout,
+        "INCIDENT_COMMANDER_OPENROUTER_BASE_URL": server.base_url,
+    }
 
 
 @pytest.mark.parametrize("mode", ["500", "429", "drop"])
@@ -56,7 +65,9 @@ def test_remote_failure_falls_back_to_the_offline_investigator(tmp_path, mode):
     assert report["fell_back"] is True and report["fallback_reason"]
     assert report["answered_by"] == ["offline-investigator"]
     assert {(f["service"], f["category"]) for f in report["findings"]} == {
-        ("checkout-service", "config_change"), ("worker-service", "memory_leak")}
+        ("checkout-service", "config_change"),
+        ("worker-service", "memory_leak"),
+    }
     md = json_path.with_suffix(".md").read_text()
     assert "**Fell back:** yes" in md
     assert "fell back to the offline investigator" in run.stdout
@@ -91,8 +102,11 @@ def test_sigterm_writes_a_partial_report_and_exits_1(tmp_path):
     with FakeModelServer("slow", delay=30) as server:
         env = {**_remote_env(server, timeout="60")}
         proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "main.py"), "--now", NOW], cwd=tmp_path,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [sys.executable, str(ROOT / "main.py"), "--now", NOW],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             env={**os.environ, **env},
         )
         deadline = time.monotonic() + 30
@@ -125,8 +139,9 @@ async def test_remote_model_sees_the_evidence_the_offline_rules_used(now, tmp_pa
         return outcome
 
     deps = deps_for("default", now, tmp_path)
-    inv = Investigation(deps.telemetry, deps.trigger, now, list(deps.anomalies),
-                        choose("offline", {}), tmp_path)
+    inv = Investigation(
+        deps.telemetry, deps.trigger, now, list(deps.anomalies), choose("offline", {}), tmp_path
+    )
     with pytest.MonkeyPatch.context() as mp:
         for module in ("agents.metrics_agent", "agents.logs_agent", "agents.commander_agent"):
             mp.setattr(f"{module}.run_agent", recording)
@@ -139,9 +154,16 @@ async def test_remote_model_sees_the_evidence_the_offline_rules_used(now, tmp_pa
             elif hasattr(part, "content") and isinstance(part.content, str):
                 sent.append(part.content)
     transcript = "\n".join(sent)
-    for fact in ['"key":"pool_size","old":"20","new":"2"', '"old":"30s","new":"5s"',
-                 '"shape":"ramp"', '"sawtooth_drops":0',
-                 "OOMKilled", "OutOfMemoryError", "GC pause", '"kind":"config"']:
+    for fact in [
+        '"key":"pool_size","old":"20","new":"2"',
+        '"old":"30s","new":"5s"',
+        '"shape":"ramp"',
+        '"sawtooth_drops":0',
+        "OOMKilled",
+        "OutOfMemoryError",
+        "GC pause",
+        '"kind":"config"',
+    ]:
         assert fact in transcript, fact
     assert re.search(r'"minutes_before_onset":15\.\d', transcript)
     assert report.findings
