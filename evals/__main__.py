@@ -1,0 +1,163 @@
+"""Evaluate the investigation: run every built-in scenario (or each --bundle) through the full
+pipeline, score each report against its expected.json and print a pydantic-evals report.
+
+Exit codes: 0 every case passed, 1 some case failed, 2 bad input or usage.
+"""
+
+import argparse
+import os
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+
+from errors import IncidentCommanderError, UsageError
+from evals.cases import EvalCase, bundle_cases, scenario_cases
+from evals.results import write_results
+from evals.suite import SuiteRun, run_suite
+from llm import choose
+
+DEFAULT_NOW = "2026-03-15T14:30:00Z"  # a fixed clock, so offline runs are reproducible
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+        raise UsageError(f"{message} (see --help)")
+
+
+def _aware(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"--now needs a UTC offset, got {text!r}")
+    return value.astimezone(UTC)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return int(text)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = _Parser(
+        prog="python -m evals",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--list", action="store_true", help="list the cases and exit")
+    p.add_argument("--case", action="append", default=[], metavar="NAME", help="only this case")
+    p.add_argument(
+        "--bundle",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help="evaluate this bundle (it needs expected.json) instead of the built-in scenarios",
+    )
+    p.add_argument(
+        "--model",
+        default="offline",
+        help="'offline' (default) or 'openrouter:<model>' (needs OPENROUTER_API_KEY)",
+    )
+    p.add_argument("--repeat", type=_positive, default=1, help="runs per case (default 1)")
+    p.add_argument("--concurrency", type=_positive, default=1, help="cases run at once")
+    p.add_argument("--seed", type=int, default=42, help="seed of the built-in scenarios")
+    p.add_argument(
+        "--now",
+        type=_aware,
+        default=_aware(DEFAULT_NOW),
+        help=f"end of the scenarios' data, ISO 8601 with offset (default {DEFAULT_NOW})",
+    )
+    p.add_argument(
+        "--results",
+        type=Path,
+        default=Path("eval_results"),
+        metavar="DIR",
+        help="where the JSON results go (default eval_results/)",
+    )
+    p.add_argument("--no-judge", action="store_true", help="skip the LLM judge of a remote model")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(parse_args(argv))
+    except IncidentCommanderError as exc:
+        errors.print(f"error: {exc}", soft_wrap=True, markup=False, style="red")
+        return exc.exit_code
+
+
+def _main(args: argparse.Namespace) -> int:
+    started_at = datetime.now(UTC).replace(microsecond=0)  # the run's only wall-clock read
+    if args.bundle:
+        cases = bundle_cases(args.bundle, args.case)
+    else:
+        cases = scenario_cases(args.now, args.seed, args.case)
+    if args.list:
+        _list(cases)
+        return 0
+    choice = choose(args.model, os.environ)
+    # The judge is a remote model's opinion: never in offline mode, never decisive.
+    judge_model = args.model if choice.remote and not args.no_judge else None
+    clock = time.perf_counter()
+    run = run_suite(
+        cases,
+        args.model,
+        repeat=args.repeat,
+        concurrency=args.concurrency,
+        judge_model=judge_model,
+        progress=console.is_terminal,
+    )
+    wall = time.perf_counter() - clock
+    if not console.is_terminal:
+        console.width = max(console.width, 120)  # logs and pipes: room for the table
+    run.report.print(console=console, include_reasons=True, include_total_duration=True)
+    settings = {
+        "model": args.model,
+        "seed": None if args.bundle else args.seed,
+        "now": None if args.bundle else args.now.isoformat().replace("+00:00", "Z"),
+        "repeat": args.repeat,
+        "judge": judge_model,
+        "bundles": [str(b) for b in args.bundle],
+        "wall_s": round(wall, 3),
+    }
+    path = write_results(run, args.results, settings, started_at)
+    _summary(run, wall, path)
+    return 0 if run.passed else 1
+
+
+def _list(cases: list[EvalCase]) -> None:
+    for c in cases:
+        source = "" if c.input.source == "scenario" else f" [{c.input.source}]"
+        console.print(f"{c.name:<24} {c.summary}{source}", soft_wrap=True, markup=False)
+
+
+def _summary(run: SuiteRun, wall: float, path: Path) -> None:
+    passed = sum(r.passed for r in run.results)
+    total = len(run.results)
+    tokens = sum(
+        r.metrics.get("input_tokens", 0) + r.metrics.get("output_tokens", 0) for r in run.results
+    )
+    requests = sum(r.metrics.get("requests", 0) for r in run.results)
+    console.print(
+        f"{passed}/{total} passed in {wall:.1f} s; {int(requests)} requests, "
+        f"{int(tokens)} tokens. Results: {path}",
+        soft_wrap=True,
+        markup=False,
+    )
+    for r in run.results:
+        if not r.passed:
+            why = r.error or "; ".join(f"{k}: {v}" for k, v in r.reasons.items()) or "see above"
+            console.print(f"FAILED {r.name}: {why}", soft_wrap=True, markup=False, style="red")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
