@@ -1,0 +1,107 @@
+"""Performance benchmark: trigger throughput, end-to-end runs, model context, start-up.
+
+    uv run python -m bench [--quick] [--json PATH]
+
+Prints each measurement with its target and PASS/FAIL, and exits 1 if any target fails
+(with --quick the sizes are tiny, the targets informational and the exit code 0).
+"""
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import context_size, end_to_end, machine, startup, trigger_speed
+from bench.results import Result, all_passed, show, table, write_json
+
+
+@dataclass(frozen=True)
+class Sizes:
+    points: int  # WindowTrigger series length
+    ref_points: int  # prefix the pure-Python reference runs on
+    repeats: int  # timed WindowTrigger runs (the best counts)
+    bundle_points: int
+    bundle_logs: int
+    startup_runs: int
+
+
+FULL = Sizes(2_000_000, 20_000, 5, 2_000_000, 300_000, 7)
+QUICK = Sizes(20_000, 5_000, 1, 60_000, 10_000, 1)
+
+SECTIONS = {
+    "trigger": "1. WindowTrigger throughput against a per-point pure-Python reference",
+    "end-to-end": "2. End-to-end offline runs of the real CLI (subprocess)",
+    "context": "3. Model-visible context of the default investigation",
+    "start-up": "4. Process start-up",
+}
+
+
+def _sections(sizes: Sizes, workdir: Path) -> list[tuple[str, Callable[[], list[Result]]]]:
+    def e2e() -> list[Result]:
+        (workdir / "default").mkdir()
+        (workdir / "bundle").mkdir()
+        return end_to_end.default_scenario(workdir / "default") + end_to_end.large_bundle(
+            workdir / "bundle", sizes.bundle_points, sizes.bundle_logs
+        )
+
+    return [
+        ("trigger", lambda: trigger_speed.run(sizes.points, sizes.ref_points, sizes.repeats)),
+        ("end-to-end", e2e),
+        ("context", context_size.run),
+        ("start-up", lambda: startup.run(sizes.startup_runs, warm_up=sizes.startup_runs > 1)),
+    ]
+
+
+def _run_section(name: str, fn: Callable[[], list[Result]]) -> list[Result]:
+    start = time.perf_counter()
+    try:
+        results = fn()
+    except Exception as exc:  # one broken section is reported as a failure; the rest still run
+        results = [Result(name, "section error", None, "", "runs", False, f"{exc!r}")]
+    for r in results:
+        mark = f"  [{r.verdict}]" if r.verdict else ""
+        print(f"   {r.name}: {show(r.value, r.unit)}{mark}")
+    print(f"   ({time.perf_counter() - start:.0f} s)", flush=True)
+    return results
+
+
+def _agreement(results: list[Result]) -> None:
+    for r in results:
+        if r.section == "trigger" and r.name.startswith("fired masks agree"):
+            verdict = "the same fired mask" if r.passed else "DIFFERENT fired masks"
+            print(f"   reference and WindowTrigger give {verdict}: {r.name.split(', ', 1)[1]}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test, no targets")
+    p.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
+    args = p.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    info = machine.describe()
+    print(f"Machine: {machine.summary(info)}")
+    print(f"Mode: {'quick (targets informational)' if args.quick else 'full'}", flush=True)
+
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        for name, fn in _sections(sizes, Path(tmp)):
+            print(f"\n{SECTIONS[name]}", flush=True)
+            section = _run_section(name, fn)
+            if name == "trigger":
+                _agreement(section)
+            results += section
+
+    print(f"\nResults ({machine.summary(info)})")
+    print(table(results))
+    passed = all_passed(results)
+    print(f"\nAll targets {'PASS' if passed else 'not met: see FAIL rows'}")
+    if args.json:
+        write_json(args.json, info, results, args.quick)
+    return 0 if passed or args.quick else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
