@@ -1,9 +1,10 @@
 """The real CLI as a subprocess: wall time and the child's own peak RSS (from wait4)."""
 
+import json
 import os
+import signal
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from bench.results import Result
 
 SECTION = "end-to-end"
 ROOT = Path(__file__).resolve().parent.parent
+LAUNCHER = Path(__file__).resolve().with_name("peak_rss.py")
 NOW = "2026-03-15T14:30:00Z"
 WALL_TARGET_S = 60.0
 RSS_TARGET_MB = 1536.0  # 1.5 GB
@@ -35,26 +37,29 @@ class Run:
 
 
 def run_child(args: list[str], workdir: Path, timeout: float = TIMEOUT_S) -> Run:
-    """Run `python <args>` in `workdir`; peak RSS is this child's alone, via os.wait4."""
+    """Run `python <args>` in `workdir` under bench/peak_rss.py, which measures it alone."""
     env = {k: v for k, v in os.environ.items() if k not in _UNSET} | {"COLUMNS": "200"}
-    out, err = workdir / "stdout.txt", workdir / "stderr.txt"
+    out, err, measured = workdir / "stdout.txt", workdir / "stderr.txt", workdir / "rusage.json"
     with out.open("wb") as stdout, err.open("wb") as stderr:
-        start = time.perf_counter()
         child = subprocess.Popen(
-            [sys.executable, *args], cwd=workdir, env=env, stdout=stdout, stderr=stderr
+            [sys.executable, "-I", "-S", str(LAUNCHER), str(measured), sys.executable, *args],
+            cwd=workdir,
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,  # a timeout ends the launcher and the CLI together
         )
-        watchdog = threading.Timer(timeout, child.kill)
-        watchdog.start()
         try:
-            _, status, usage = os.wait4(child.pid, 0)
-        finally:
-            watchdog.cancel()
-        wall = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+            returncode = child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            raise
+    usage = json.loads(measured.read_text())
     return Run(
-        wall_s=wall,
-        peak_rss_mb=usage.ru_maxrss / 1024,  # KiB on Linux
-        returncode=child.returncode,
+        wall_s=usage["wall_s"],
+        peak_rss_mb=usage["peak_rss_kib"] / 1024,
+        returncode=returncode,
         stdout=out.read_text(errors="replace"),
         stderr=err.read_text(errors="replace"),
     )
