@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LAUNCHER = Path(__file__).resolve().with_name("peak_rss.py")
 NOW = "2026-03-15T14:30:00Z"
 WALL_TARGET_S = 60.0
-RSS_TARGET_MB = 1536.0  # 1.5 GB
+RSS_TARGET_MIB = 1536.0  # 1.5 GiB
 TIMEOUT_S = 600.0
 # Settings that would send the run to a remote model or a bucket: the benchmark is offline.
 _UNSET = ("OPENROUTER_API_KEY", "INCIDENT_COMMANDER_MODEL", "ARTIFACTS_GCS_DIR")
@@ -25,7 +25,7 @@ _UNSET = ("OPENROUTER_API_KEY", "INCIDENT_COMMANDER_MODEL", "ARTIFACTS_GCS_DIR")
 @dataclass(frozen=True)
 class Run:
     wall_s: float
-    peak_rss_mb: float
+    peak_rss_mib: float
     returncode: int
     stdout: str
     stderr: str
@@ -58,7 +58,7 @@ def run_child(args: list[str], workdir: Path, timeout: float = TIMEOUT_S) -> Run
     usage = json.loads(measured.read_text())
     return Run(
         wall_s=usage["wall_s"],
-        peak_rss_mb=usage["peak_rss_kib"] / 1024,
+        peak_rss_mib=usage["peak_rss_kib"] / 1024,
         returncode=returncode,
         stdout=out.read_text(errors="replace"),
         stderr=err.read_text(errors="replace"),
@@ -81,10 +81,11 @@ def _results(label: str, run: Run, note: str = "") -> list[Result]:
         Result(
             SECTION,
             f"{label}: peak RSS",
-            run.peak_rss_mb,
-            "MB",
-            f"<= {RSS_TARGET_MB:.0f} MB",
-            ok and run.peak_rss_mb <= RSS_TARGET_MB,
+            run.peak_rss_mib,
+            "MiB",
+            f"<= {RSS_TARGET_MIB:.0f} MiB",
+            ok and run.peak_rss_mib <= RSS_TARGET_MIB,
+            "" if ok else f"peak until the run failed ({run.failure()})",
         ),
     ]
 
@@ -102,11 +103,11 @@ def large_bundle(workdir: Path, n_points: int, n_logs: int) -> list[Result]:
     start = time.perf_counter()
     write_large_bundle(bundle, n_points=n_points, n_logs=n_logs)
     generated = time.perf_counter() - start
-    size_mb = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file()) / 2**20
+    size_mib = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file()) / 2**20
     reports = workdir / "reports"
     run = run_child(
         [str(ROOT / "main.py"), "--bundle", str(bundle), "--output-dir", str(reports)], workdir
     )
     label = f"bundle {n_points:,} pts + {n_logs:,} logs"
-    note = f"bundle of {size_mb:.0f} MB on disk, generated in {generated:.1f} s (not counted)"
+    note = f"bundle of {size_mib:.0f} MiB on disk, generated in {generated:.1f} s (not counted)"
     return _results(label, run, note)

@@ -29,8 +29,8 @@ def show(value: float | None, unit: str) -> str:
         return f"{value:,.1f}x" if value < 100 else f"{value:,.0f}x"
     if unit in ("pts/s", "tokens", "points", "lines"):
         return f"{value:,.0f} {unit}"
-    if unit == "MB":
-        return f"{value:,.0f} MB"
+    if unit == "MiB":
+        return f"{value:,.0f} MiB"
     if unit == "s":
         return f"{value:.3g} s" if value < 10 else f"{value:.1f} s"
     return f"{value:g} {unit}".strip()
