@@ -23,9 +23,10 @@ def describe() -> dict:
         load = os.getloadavg()[0]
     except OSError:
         load = None
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux: the cores this process may use
     return {
         "cpu": _proc_field("/proc/cpuinfo", "model name") or platform.processor() or "unknown",
-        "cores": len(os.sched_getaffinity(0)),
+        "cores": len(affinity(0)) if affinity else os.cpu_count(),
         "memory_gb": round(int(mem.split()[0]) / 2**20, 1) if mem else None,
         "python": platform.python_version(),
         "platform": platform.platform(terse=True),

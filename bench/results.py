@@ -32,7 +32,7 @@ def show(value: float | None, unit: str) -> str:
     if unit == "MiB":
         return f"{value:,.0f} MiB"
     if unit == "s":
-        return f"{value:.3g} s" if value < 10 else f"{value:.1f} s"
+        return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
     return f"{value:g} {unit}".strip()
 
 
