@@ -135,9 +135,10 @@ def _main(args: argparse.Namespace) -> int:
 
 
 def _list(cases: list[EvalCase]) -> None:
+    width = max((len(c.name) for c in cases), default=0)
     for c in cases:
         source = "" if c.input.source == "scenario" else f" [{c.input.source}]"
-        console.print(f"{c.name:<24} {c.summary}{source}", soft_wrap=True, markup=False)
+        console.print(f"{c.name:<{width}}  {c.summary}{source}", soft_wrap=True, markup=False)
 
 
 def _summary(run: SuiteRun, wall: float, path: Path) -> None:

@@ -10,14 +10,17 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 from pydantic_evals import Case, Dataset
 
 import scenarios
+from errors import InvestigationError
 from evals.__main__ import main
 from evals.cases import scenario_cases
 from evals.evaluators import SCORING
+from evals.results import write_results
 from evals.scoring import score
 from evals.suite import run_suite
 from models import Finding, RCAReport
 
 NOW = "2026-03-15T14:30:00Z"
+START = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 CHECKOUT = {
     "service": "checkout-service",
     "category": "config_change",
@@ -247,6 +250,27 @@ def test_the_judge_adds_a_score_but_never_decides(tmp_path):
     [result] = run.results
     assert result.scores["judge"] == 0.25 and result.reasons["judge"] == "cites the pool diff"
     assert result.passed and run.passed  # the deterministic scoring decides
+
+
+def test_a_failed_investigation_fails_its_case(monkeypatch, tmp_path):
+    async def broken(inv, stage):
+        raise InvestigationError("investigation failed: boom; partial report: x.md")
+
+    monkeypatch.setattr("evals.suite.investigate", broken)
+    cases = scenario_cases(datetime.fromisoformat(NOW), 42, ["worker-memory-leak"])
+    run = run_suite(cases, "offline")
+    [result] = run.results
+    assert not run.passed and not result.passed and "boom" in result.error
+    doc = json.loads(write_results(run, tmp_path, {"model": "offline"}, START).read_text())
+    assert doc["passed"] is False and doc["cases"][0]["error"] == result.error
+    assert doc["totals"]["failed"] == 1 and doc["totals"]["averages"]["duration_s"] is None
+    again = write_results(run, tmp_path, {"model": "openrouter:a/b"}, START)
+    third = write_results(run, tmp_path, {"model": "openrouter:a/b"}, START)
+    assert [again.name, third.name] == [
+        "20261101T090000Z-openrouter-a-b.json",
+        "20261101T090000Z-openrouter-a-b-2.json",
+    ]
+    assert json.loads(third.read_text())["run_id"] == "20261101T090000Z-openrouter-a-b-2"
 
 
 @pytest.mark.slow
