@@ -153,3 +153,48 @@ def test_upload_failure_keeps_the_local_report_and_exits_3(tmp_path, gcs_emulato
     assert run.returncode == 3, run.stdout + run.stderr
     assert "could not upload" in run.stderr and "Traceback" not in run.stderr
     assert len(reports(tmp_path / "rca_reports")) == 2
+
+
+def test_export_then_replay_gives_the_same_findings(tmp_path):
+    bundle = tmp_path / "leak-bundle"
+    assert (
+        cli(
+            tmp_path, "--now", NOW, "--scenario", "default", "--export-bundle", str(bundle)
+        ).returncode
+        == 0
+    )
+    assert (bundle / "bundle.json").exists() and (bundle / "expected.json").exists()
+    direct = cli(tmp_path, "--now", NOW, "--output-dir", "direct")
+    replay = cli(tmp_path, "--bundle", str(bundle), "--output-dir", "replay")
+    assert direct.returncode == replay.returncode == 0, replay.stdout + replay.stderr
+
+    def findings(directory):
+        (path,) = (tmp_path / directory).glob("*.json")
+        report = json.loads(path.read_text())
+        return report["incident_id"], sorted(
+            (f["service"], f["category"], f["action"]) for f in report["findings"]
+        )
+
+    assert findings("direct") == findings("replay")
+
+
+def test_nothing_fires_exit_0_and_no_report(tmp_path):
+    bundle = tmp_path / "flat"
+    (bundle).mkdir()
+    (bundle / "bundle.json").write_text(
+        json.dumps(
+            {
+                "format": "incident-bundle/v1",
+                "name": "flat",
+                "metrics": {"queue_depth": {"service": "billing-worker"}},
+            }
+        )
+    )
+    rows = ["timestamp,metric,value"] + [
+        f"2026-03-15T14:{m:02d}:{s:02d}Z,queue_depth,7" for m in range(30) for s in (0, 30)
+    ]
+    (bundle / "metrics.csv").write_text("\n".join(rows) + "\n")
+    run = cli(tmp_path, "--bundle", str(bundle))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "No anomaly fired" in run.stdout
+    assert not reports(tmp_path / "rca_reports")
