@@ -110,6 +110,8 @@ async def investigate(inv: Investigation, stage: Stage) -> RCAReport:
         failure = _reason(exc)
     except asyncio.CancelledError:
         failure = "cancelled (SIGTERM or Ctrl-C)"
+    except Exception as exc:  # a bug of ours must not lose what was gathered either
+        failure = f"internal error: {_reason(exc)}"
     report = partial_report(inv, gathered, failure)
     report, path = write_report(report, inv.output_dir, inv.incident_id is not None)
     raise InvestigationError(f"investigation failed: {failure}; partial report: {path}")

@@ -101,6 +101,7 @@ def prompt(deps: InvestigationDeps) -> str:
             f"Anomaly detection fired at {deps.triggered_at.isoformat()}; the data ends at "
             f"{deps.now.isoformat()}. Summarise what the logs show about this incident.",
             data_block("anomalies", anomaly_table(deps.anomalies)),
+            data_block("window", {"triggered_at": deps.triggered_at, "data_ends_at": deps.now}),
         ]
     )
 

@@ -66,8 +66,9 @@ def metrics_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelRespon
 
 
 def _window_minutes(h: History) -> int:
-    first = min(_parse_time(a["first"]) for a in _anomalies(h))
-    end = _parse_time(h.prompt.split("the data ends at ", 1)[1].split(".", 1)[0].rstrip())
+    """From an hour before the first anomaly to the end of the data, within tool limits."""
+    window = read_data_block(h.prompt, "window")
+    first, end = _parse_time(window["triggered_at"]), _parse_time(window["data_ends_at"])
     return max(60, min(1440, int((end - first).total_seconds() // 60) + 60))
 
 

@@ -198,3 +198,10 @@ def test_nothing_fires_exit_0_and_no_report(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     assert "No anomaly fired" in run.stdout
     assert not reports(tmp_path / "rca_reports")
+
+
+def test_default_run_on_the_wall_clock(tmp_path):
+    # Without --now the data ends at the current time, with microseconds: the plain quick start.
+    run = cli(tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert len(reports(tmp_path / "rca_reports")) == 2
