@@ -1,7 +1,8 @@
 """Write a TelemetryStore out as an incident bundle (shared/specs/incident-bundle.md).
 
 The output reads back through bundle.load_bundle without loss: timestamps keep their
-milliseconds, values are written as repr() floats (the shortest text that round-trips).
+milliseconds, values are written as repr() floats (the shortest text that round-trips), and log
+attributes become the extra keys of their line.
 """
 
 import csv
@@ -12,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bundle import CSV_HEADER, FORMAT, NAME_PATTERN, TRIGGER_KEYS, valid_commit, validate_expected
+from bundle import FORMAT, LOG_KEYS, NAME_PATTERN, TRIGGER_KEYS, valid_commit, validate_expected
+from bundle_csv import CSV_HEADER
 from errors import BundleError
 from telemetry import LEVELS, TelemetryStore
 
@@ -36,12 +38,14 @@ def export_bundle(store: TelemetryStore, directory: Path, expected: dict | None 
                 zip(_format_timestamps(series.timestamps), repeat(name), series.values.tolist())
             )
     logs = store.log_table
+    attributes = repeat(None, len(logs)) if logs.attributes is None else logs.attributes.tolist()
     with (directory / "logs.jsonl").open("w", encoding="utf-8", newline="\n") as f:
-        for stamp, service, level, message in zip(
+        for stamp, service, level, message, extra in zip(
             _format_timestamps(logs.timestamps),
             logs.services.tolist(),
             logs.levels.tolist(),
             logs.messages.tolist(),
+            attributes,
             strict=True,
         ):
             line = {
@@ -50,6 +54,8 @@ def export_bundle(store: TelemetryStore, directory: Path, expected: dict | None 
                 "level": LEVELS[level],
                 "message": message,
             }
+            if extra:
+                line.update(extra)  # _check_exportable made sure none of them is one of the four
             f.write(json.dumps(line) + "\n")
     deploys = [
         {
@@ -126,6 +132,10 @@ def _check_exportable(store: TelemetryStore, directory: Path) -> None:
     for commit in [d.commit for d in store.deploy_events] + list(store.diffs):
         if not valid_commit(commit):
             raise BundleError(str(directory / "deploys.json"), f"commit {commit!r} is not valid")
+    for extra in [] if store.log_table.attributes is None else store.log_table.attributes:
+        if extra and (taken := [key for key in LOG_KEYS if key in extra]):
+            message = f"log attribute {taken[0]!r} would overwrite the line's own key"
+            raise BundleError(str(directory / "logs.jsonl"), message)
 
 
 def _write_json(path: Path, doc: object) -> None:

@@ -5,13 +5,16 @@ file formats. Log text, diffs and deploy descriptions are redacted here, once, o
 so nothing downstream (tools, models, reports) can see a secret.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
 
-from redact import redact
+from errors import UsageError
+from redact import MARKER, redact
 
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 LEVEL_CODE = {name: code for code, name in enumerate(LEVELS)}
@@ -60,7 +63,9 @@ class Deploy:
 class LogTable:
     """Log lines as columns, sorted by time, so filters and counts are array operations.
 
-    levels holds codes into LEVELS; services holds codes into service_names.
+    levels holds codes into LEVELS; services holds codes into service_names. attributes holds
+    each line's other fields (a bundle line's keys beyond the four it needs) as a dict, or None
+    for a line without any; the whole column is None when no line has any, as in most bundles.
     """
 
     timestamps: np.ndarray
@@ -68,6 +73,7 @@ class LogTable:
     levels: np.ndarray
     messages: np.ndarray
     service_names: tuple[str, ...]
+    attributes: np.ndarray | None = None
 
     @classmethod
     def empty(cls) -> "LogTable":
@@ -80,8 +86,8 @@ class LogTable:
         )
 
     @classmethod
-    def from_rows(cls, rows: list[tuple[datetime, str, str, str]]) -> "LogTable":
-        """Build from (timestamp, service, level, message) rows in any order."""
+    def from_rows(cls, rows: Sequence[tuple]) -> "LogTable":
+        """Build from (timestamp, service, level, message[, attributes]) rows in any order."""
         if not rows:
             return cls.empty()
         names = tuple(sorted({r[1] for r in rows}))
@@ -92,10 +98,23 @@ class LogTable:
             levels=np.array([LEVEL_CODE[r[2]] for r in rows], dtype=np.int8),
             messages=np.array([r[3] for r in rows], dtype=object),
             service_names=names,
+            attributes=[r[4] if len(r) > 4 else None for r in rows],
         )
 
     @classmethod
-    def from_columns(cls, timestamps, services, levels, messages, service_names) -> "LogTable":
+    def from_columns(
+        cls,
+        timestamps,
+        services,
+        levels,
+        messages,
+        service_names,
+        attributes: Sequence[dict | None] | None = None,
+    ) -> "LogTable":
+        """Build from aligned columns in any order; messages and attributes are redacted here.
+
+        attributes: one dict of JSON values (or None) per line; an empty dict reads as None.
+        """
         order = np.argsort(timestamps, kind="stable")
         redacted = np.array([redact(m) for m in messages[order]], dtype=object)
         return cls(
@@ -104,6 +123,7 @@ class LogTable:
             levels=levels[order],
             messages=redacted,
             service_names=tuple(service_names),
+            attributes=None if attributes is None else _attribute_column(attributes, order),
         )
 
     def __len__(self) -> int:
@@ -116,7 +136,7 @@ class LogTable:
         end: datetime | None = None,
         min_level: str | None = None,
     ) -> np.ndarray:
-        """Indices of lines matching every given filter; [start, end) on time."""
+        """Indices (into every column) of lines matching every filter; [start, end) on time."""
         lo = 0 if start is None else int(np.searchsorted(self.timestamps, to_datetime64(start)))
         hi = (
             len(self.timestamps)
@@ -191,4 +211,58 @@ class TelemetryStore:
     def end_time(self) -> datetime:
         """The newest timestamp in the data: the incident's clock when replaying."""
         ends = [s.timestamps[-1] for s in self.metric_series.values() if len(s.timestamps)]
+        if not ends:  # load_bundle refuses such a bundle; a store built in code may still be one
+            raise UsageError(f"telemetry {self.name!r} has no metric points, so no incident clock")
         return to_datetime(max(ends))
+
+
+def _attribute_column(attributes: Sequence[dict | None], order: np.ndarray) -> np.ndarray | None:
+    """attributes[order], redacted; None when no line has any, to spare memory on big bundles."""
+    if len(attributes) != len(order):
+        raise ValueError(f"{len(attributes)} attributes for {len(order)} log lines")
+    column = None
+    for row, line in enumerate(order.tolist()):
+        found = attributes[line]
+        if found is None or (isinstance(found, dict) and not found):
+            continue
+        if not isinstance(found, dict):
+            raise TypeError(f"log attributes must be a dict or None, got {found!r}")
+        if column is None:
+            column = np.full(len(order), None, dtype=object)
+        column[row] = _redacted(found, secret=False)
+    return column
+
+
+def _redacted(value, secret: bool):
+    """A copy of a JSON value with its text redacted; under a secret's key, MARKER instead.
+
+    A key names a secret (password, api_key, token...) when redact() would hide what follows it.
+    """
+    # Structure hides what redact() relies on: {"password": "hunter2"} holds a secret that
+    # neither "password" nor "hunter2" shows on its own.
+    if type(value) is str:  # the usual case first: this runs for every value of every line
+        return MARKER if secret else redact(value)
+    if isinstance(value, dict):
+        copy = {}
+        for key, item in value.items():
+            text, names_secret = _key(key)
+            copy[text] = _redacted(item, secret or names_secret)
+        return copy
+    if isinstance(value, list | tuple):
+        return [_redacted(item, secret) for item in value]
+    if isinstance(value, bool) or value is None:
+        return value  # no secret fits in true, false or null
+    if isinstance(value, str):
+        return MARKER if secret else redact(value)
+    if isinstance(value, int | float):
+        return MARKER if secret else value
+    raise TypeError(f"log attributes must hold JSON values, got {value!r}")
+
+
+@lru_cache(maxsize=4096)  # a bundle repeats a few keys on every line
+def _key(key: str) -> tuple[str, bool]:
+    """The key redacted, and whether redact() treats what follows it as a secret."""
+    if not isinstance(key, str):
+        raise TypeError(f"log attribute keys must be str, got {key!r}")
+    probe = f"{key}=x"
+    return redact(key), redact(probe) != probe

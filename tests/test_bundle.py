@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import bundle
+import bundle_csv
+from bundle import LOG_KEYS, load_bundle, load_expected
 from bundle import export_bundle as export_via_bundle
-from bundle import load_bundle, load_expected
 from bundle_export import export_bundle
 from errors import BundleError
 from telemetry import (
@@ -502,7 +502,7 @@ def test_quoted_and_crlf_csv_read_like_plain(tmp_path):
 @pytest.mark.parametrize("quote", ["", '"'])
 def test_batches_join_up(tmp_path, monkeypatch, quote):
     """Small batches, so the joins between them (and long cells in later ones) are exercised."""
-    monkeypatch.setattr(bundle, "_CHUNK", 2)
+    monkeypatch.setattr(bundle_csv, "_CHUNK", 2)
     long = "0." + "0" * 40 + "1"  # longer than the fast path's width for values
     rows = METRICS[1:] + [f"2026-03-15T14:00:30Z,checkout_latency_p99,{long}"]
     text = "\n".join(",".join(f"{quote}{c}{quote}" for c in line.split(",")) for line in rows)
@@ -728,3 +728,82 @@ def test_export_refuses_a_store_that_would_not_load(tmp_path):
     with pytest.raises(BundleError, match="'../x'"):
         export_bundle(bad_commit, tmp_path / "b")
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+# log attributes: a line's keys beyond the four the spec requires
+
+ATTRIBUTES = {
+    "trace_id": "4bf92f3577b34da6",
+    "http": {"method": "GET", "status": 504, "retries": [1, 2.5, None], "cached": False},
+    "tags": ["naïve ✓", {"deep": {"deeper": ["x"]}}],
+    "empty": {},
+}
+
+
+def test_log_attributes_load(tmp_path):
+    logs = load_bundle(write_bundle(tmp_path)).logs()
+    assert logs.attributes.tolist() == [None, None, {"trace_id": "abc", "attrs": {"shard": 3}}]
+
+
+def test_logs_without_attributes_have_no_attributes_column(tmp_path):
+    plain = json.dumps({k: v for k, v in json.loads(LOGS[3]).items() if k in LOG_KEYS})
+    store = load_bundle(write_bundle(tmp_path / "in", {"logs.jsonl": plain}))
+    assert store.logs().attributes is None
+    export_bundle(store, tmp_path / "out")
+    written = (tmp_path / "out" / "logs.jsonl").read_text().splitlines()
+    assert [list(json.loads(line)) for line in written] == [list(LOG_KEYS)]
+
+
+def test_log_attributes_survive_export_and_load(tmp_path):
+    lines = [
+        log(timestamp="2026-03-15T14:00:02Z", message="second") | ATTRIBUTES,
+        log(timestamp="2026-03-15T14:00:01Z", message="first"),
+        {"extra_first": 1} | log(timestamp="2026-03-15T14:00:03Z", message="third"),
+    ]
+    text = "\n".join(json.dumps(line) for line in lines)
+    loaded = load_bundle(write_bundle(tmp_path / "in", {"logs.jsonl": text}))
+    assert loaded.logs().messages.tolist() == ["first", "second", "third"]
+    assert loaded.logs().attributes.tolist() == [None, ATTRIBUTES, {"extra_first": 1}]
+
+    export_bundle(loaded, tmp_path / "out")
+    written = [json.loads(line) for line in (tmp_path / "out" / "logs.jsonl").open()]
+    assert [list(line)[:4] for line in written] == [list(LOG_KEYS)] * 3  # then the rest
+    assert list(written[1])[4:] == list(ATTRIBUTES)
+    again = load_bundle(tmp_path / "out")
+    assert again.logs().attributes.tolist() == loaded.logs().attributes.tolist()
+    for column in ("timestamps", "services", "levels", "messages"):
+        assert getattr(again.logs(), column).tolist() == getattr(loaded.logs(), column).tolist()
+    export_bundle(again, tmp_path / "again")  # the written form is stable
+    assert (tmp_path / "again" / "logs.jsonl").read_bytes() == (
+        tmp_path / "out" / "logs.jsonl"
+    ).read_bytes()
+
+
+def test_secrets_in_log_attributes_are_redacted_on_load(tmp_path):
+    secrets = {
+        "dsn": "postgres://app:hunter2@db:5432/orders",
+        "request": {"headers": {"Authorization": "Bearer abcdef0123456789xyz"}},
+        "db": {"password": "hunter2", "pool": 2},
+        "args": ["-v", "--token=ghp_0123456789abcdefghijABCDEFGHIJ"],
+    }
+    text = json.dumps(log() | secrets)
+    store = load_bundle(write_bundle(tmp_path / "in", {"logs.jsonl": text}))
+    assert store.logs().attributes[0] == {
+        "dsn": "postgres://app:[REDACTED]@db:5432/orders",
+        "request": {"headers": {"Authorization": "[REDACTED]"}},
+        "db": {"password": "[REDACTED]", "pool": 2},
+        "args": ["-v", "--token=[REDACTED]"],
+    }
+    export_bundle(store, tmp_path / "out")
+    written = (tmp_path / "out" / "logs.jsonl").read_text()
+    assert "hunter2" not in written and "abcdef0123456789xyz" not in written
+
+
+def test_export_refuses_attributes_that_would_overwrite_a_line_key(tmp_path):
+    store = make_store()
+    row = (datetime(2026, 3, 15, 14, tzinfo=UTC), "a-svc", "INFO", "hi", {"level": "FATAL"})
+    clash = TelemetryStore(**{**store.__dict__, "log_table": LogTable.from_rows([row])})
+    with pytest.raises(BundleError, match="log attribute 'level' would overwrite") as caught:
+        export_bundle(clash, tmp_path / "out")
+    assert str(caught.value).startswith(f"{tmp_path / 'out' / 'logs.jsonl'}: ")
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,377 @@
+"""Read metrics.csv, plus the byte, UTF-8 and timestamp rules every bundle file shares.
+
+metrics.csv may hold millions of points, so it is parsed with array operations on the raw bytes:
+each column becomes a block of fixed-width cells. Cells the fast path cannot read (unusual
+timestamp forms, odd numbers, mistakes) go through a per-row parser that either accepts them or
+names their line.
+"""
+
+import csv
+import io
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from errors import BundleError
+from telemetry import MetricInfo, Series, to_datetime64
+
+CSV_HEADER = ["timestamp", "metric", "value"]
+
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_NUMBER_BYTES = np.zeros(256, dtype=bool)
+_NUMBER_BYTES[list(b"0123456789.eE+-\0")] = True  # \0 is the padding of fixed-width cells
+_DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+_TS_WIDTH = 40  # wider than any timestamp the fast path reads
+_VALUE_WIDTH = 32  # longer numbers take the per-row path
+_CHUNK = 1 << 18
+
+
+def read_metrics(path: Path, info: dict[str, MetricInfo]) -> dict[str, Series]:
+    """Every declared metric's points, sorted by time (an empty Series for one with none)."""
+    where = str(path)
+    names = list(info)
+    encoded = [name.encode() for name in names]
+    data = read_bytes(path)
+    if not data.isascii():
+        decode(data, path)
+    widths = (_TS_WIDTH, max([1, *map(len, encoded)]), _VALUE_WIDTH)
+    if b'"' in data:  # quoted cells: let the csv module apply the quoting rules
+        lines, (stamps, metrics, values) = _split_quoted(data, widths, where)
+    else:
+        lines, (stamps, metrics, values) = _split_plain(data, widths, where)
+    del data  # the columns are copies; the file's bytes would only add to the peak
+    codes = _metric_codes(metrics, encoded, lines, where)
+    ms = _timestamps_ms(stamps, lines, where)
+    points = _numbers(values, lines, where)
+
+    order = np.lexsort((ms, codes))  # stable: equal keys keep file order
+    codes, ms, points = codes[order], ms[order], points[order]
+    repeated = np.flatnonzero((codes[1:] == codes[:-1]) & (ms[1:] == ms[:-1]))
+    if len(repeated):
+        k = repeated[np.argmin(order[repeated + 1])]
+        first, second = order[k], order[k + 1]
+        raise BundleError(
+            where,
+            f"duplicate point: metric {names[codes[k]]!r} at {stamps.text(second)!r} "
+            f"is already given on line {lines[first]}",
+            int(lines[second]),
+        )
+    if not len(codes):  # the incident's clock is the newest point, so there must be one
+        raise BundleError(where, "has no points; a bundle needs at least one", 2)
+    bounds = np.searchsorted(codes, np.arange(len(names) + 1))
+    times = ms.view("datetime64[ms]")
+    return {
+        name: Series(info[name], times[lo:hi], points[lo:hi])
+        for name, lo, hi in zip(names, bounds[:-1], bounds[1:], strict=True)
+    }
+
+
+def timestamps_ms(texts: list[str], lines: np.ndarray, where: str) -> np.ndarray:
+    """UTC epoch milliseconds of ISO 8601 texts; an error names the text's entry in `lines`."""
+    cells = _TextCells()
+    cells.extend(texts)
+    return _timestamps_ms(cells.column(_TS_WIDTH), lines, where)
+
+
+def parse_timestamp(text: str, where: str, line: int | None, what: str = "timestamp") -> datetime:
+    """One ISO 8601 timestamp with a UTC offset, as an aware UTC datetime."""
+    try:
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is not None:
+            return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        message = f"{what} {clip(text)!r} is not ISO 8601 (like 2026-03-15T14:02:10Z)"
+        raise BundleError(where, message, line) from None
+    raise BundleError(where, f"{what} {text!r} has no UTC offset; add Z or +HH:MM", line)
+
+
+def read_bytes(path: Path, required: bool = True) -> bytes | None:
+    """The file's bytes; None when it is absent and not required."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        if required:
+            raise BundleError(str(path), "required file is missing") from None
+        return None
+    except OSError as e:
+        raise BundleError(str(path), f"cannot read: {e.strerror}") from None
+
+
+def decode(data: bytes, path: Path) -> str:
+    """UTF-8 text; a bad byte is named with its offset and line."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        byte = data[e.start : e.start + 1].hex()
+        raise BundleError(
+            str(path), f"not UTF-8: byte 0x{byte} at offset {e.start}", line
+        ) from None
+
+
+def clip(text: str, limit: int = 80) -> str:
+    """`text` cut short enough to quote in a one-line error."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# splitting the csv into fixed-width columns
+
+
+@dataclass(frozen=True)
+class _Column:
+    """One csv column as zero-padded fixed-width bytes, cut at the width, for array parsing."""
+
+    chars: np.ndarray  # (rows, width) uint8
+    lengths: np.ndarray  # each cell's full length in bytes, which may exceed the width
+    overflow: dict[int, str]  # the full text of the cells longer than the width
+
+    def text(self, i: int) -> str:
+        """The full cell, for the per-row path and error messages."""
+        if i in self.overflow:
+            return self.overflow[i]
+        return self.chars[i, : self.lengths[i]].tobytes().decode()
+
+
+def _split_plain(
+    data: bytes, widths: tuple[int, int, int], where: str
+) -> tuple[np.ndarray, list[_Column]]:
+    """Split unquoted csv bytes into its three columns with array operations."""
+    size = len(data)
+    buf = np.frombuffer(data, dtype=np.uint8)
+    breaks = np.flatnonzero(buf == ord("\n"))
+    starts = np.concatenate(([0], breaks + 1))
+    ends = np.concatenate((breaks, [size]))
+    if starts[-1] == size:  # the file ends with a newline
+        starts, ends = starts[:-1], ends[:-1]
+    ends -= ((ends > starts) & (buf[np.maximum(ends - 1, 0)] == ord("\r"))).astype(np.int64)
+    header = data[starts[0] : ends[0]] if len(starts) else b""
+    _check_header(header.decode().split(","), where)
+    starts, ends = starts[1:], ends[1:]
+    lines = np.arange(2, len(starts) + 2)
+    commas = np.flatnonzero(buf == ord(","))
+    first = np.searchsorted(commas, starts)
+    count = np.searchsorted(commas, ends) - first
+    wrong = np.flatnonzero(count != 2)
+    if len(wrong):
+        i = wrong[0]
+        row = data[starts[i] : ends[i]].decode()
+        _column_error(len(row.split(",")) if row else 0, row, where, int(lines[i]))
+    first_comma, second_comma = commas[first], commas[first + 1]
+    bounds = ((starts, first_comma), (first_comma + 1, second_comma), (second_comma + 1, ends))
+    return lines, [
+        _slice_column(data, buf, lo, hi, width)
+        for (lo, hi), width in zip(bounds, widths, strict=True)
+    ]
+
+
+def _slice_column(
+    data: bytes, buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, width: int
+) -> _Column:
+    """The cells data[starts:ends] as a _Column, no wider than its longest cell."""
+    lengths = ends - starts
+    width = max(1, min(width, int(lengths.max(initial=0))))
+    last = len(buf) - width  # the last start with a full window of bytes after it
+    chars = sliding_window_view(buf, width)[np.minimum(starts, last)]  # a copy, row per cell
+    for i in np.flatnonzero(starts > last):  # the final few cells of the file
+        tail = buf[starts[i] :]
+        chars[i] = 0
+        chars[i, : len(tail)] = tail
+    chars *= np.arange(width) < lengths[:, None]  # zero the bytes after each cell
+    overflow = {int(i): data[starts[i] : ends[i]].decode() for i in np.flatnonzero(lengths > width)}
+    return _Column(chars, lengths, overflow)
+
+
+def _split_quoted(
+    data: bytes, widths: tuple[int, int, int], where: str
+) -> tuple[np.ndarray, list[_Column]]:
+    """Quoted csv through the csv module, in batches: millions of str would not fit in memory."""
+    # A decoding stream, not StringIO: that would hold the whole file as 4-byte characters.
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=""))
+    columns = [_TextCells() for _ in widths]
+    lines, rows = [], []
+    try:
+        _check_header(next(reader, []), where)
+        for row in reader:
+            if len(row) != 3:
+                _column_error(len(row), ",".join(row), where, reader.line_num)
+            rows.append(row)
+            lines.append(reader.line_num)
+            if len(rows) == _CHUNK:
+                rows = _add_rows(columns, rows)
+    except csv.Error as e:
+        raise BundleError(where, f"malformed csv: {e}", reader.line_num) from None
+    _add_rows(columns, rows)
+    return np.array(lines, dtype=np.int64), [
+        cells.column(width) for cells, width in zip(columns, widths, strict=True)
+    ]
+
+
+def _add_rows(columns: list["_TextCells"], rows: list[list[str]]) -> list:
+    """Move a batch of rows into `columns`; the empty batch to continue with."""
+    if rows:
+        for cells, column in zip(columns, zip(*rows, strict=True), strict=True):
+            cells.extend(column)
+    return []
+
+
+class _TextCells:
+    """Cells that arrive as str, kept as one byte buffer until they become a _Column."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.lengths = [np.zeros(0, dtype=np.int64)]
+
+    def extend(self, cells: list[str] | tuple[str, ...]) -> None:
+        encoded = [c.encode() for c in cells]
+        self.lengths.append(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)))
+        self.data += b"".join(encoded)
+
+    def column(self, width: int) -> _Column:
+        lengths = np.concatenate(self.lengths)
+        ends = np.cumsum(lengths)
+        self.data += bytes(width)  # padding: every cell has a full window after its start
+        buf = np.frombuffer(self.data, dtype=np.uint8)
+        return _slice_column(self.data, buf, ends - lengths, ends, width)
+
+
+def _check_header(cells: list[str], where: str) -> None:
+    if [c.strip("\r") for c in cells] != CSV_HEADER:
+        got = ",".join(cells)
+        raise BundleError(where, f"header must be timestamp,metric,value, got {got!r}", 1)
+
+
+def _column_error(count: int, row: str, where: str, line: int) -> None:
+    message = f"expected 3 columns (timestamp,metric,value), got {count}: {clip(row)!r}"
+    raise BundleError(where, message, line)
+
+
+# reading the columns
+
+
+def _metric_codes(column: _Column, names: list[bytes], lines: np.ndarray, where: str):
+    """Index into `names` of every cell's metric; an undeclared metric is an error."""
+    rows, width = column.chars.shape
+    # Raw bytes ("V"), not strings ("S"): numpy sorts them about three times faster.
+    cells = column.chars.view(f"V{width}").ravel()
+    # Files are usually written metric by metric: look each run of equal cells up once.
+    starts_run = np.ones(rows, dtype=bool)
+    starts_run[1:] = cells[1:] != cells[:-1]
+    runs = np.flatnonzero(starts_run)
+    unique, inverse = np.unique(cells[runs], return_inverse=True)
+    index = {name.ljust(width, b"\0"): i for i, name in enumerate(names)}
+    known = np.array([index.get(u, -1) for u in unique.tolist()], dtype=np.int64)
+    codes = np.repeat(known[inverse], np.diff(np.append(runs, rows)))
+    codes[column.lengths > width] = -1
+    wrong = np.flatnonzero(codes < 0)
+    if len(wrong):
+        i = wrong[0]
+        raise BundleError(
+            where, f"metric {column.text(i)!r} is not declared in bundle.json", int(lines[i])
+        )
+    return codes
+
+
+def _numbers(column: _Column, lines: np.ndarray, where: str) -> np.ndarray:
+    rows, width = column.chars.shape
+    ok = _NUMBER_BYTES[column.chars].all(axis=1) & (column.lengths > 0)
+    ok &= column.lengths <= width
+    values = np.zeros(rows)
+    try:
+        values[ok] = column.chars[ok].view(f"S{width}").ravel().astype(np.float64)
+    except ValueError:  # a cell like "1.2.3": the per-row path finds and names it
+        ok[:] = False
+    ok &= np.isfinite(values)
+    for i in np.flatnonzero(~ok):
+        text = column.text(i)
+        if not _NUMBER.fullmatch(text) or not math.isfinite(value := float(text)):
+            raise BundleError(
+                where, f"value {text!r} is not a finite decimal number", int(lines[i])
+            )
+        values[i] = value
+    return values
+
+
+def _timestamps_ms(column: _Column, lines: np.ndarray, where: str) -> np.ndarray:
+    """UTC epoch milliseconds of every cell; the first unreadable one is an error."""
+    ms = np.empty(len(lines), np.int64)
+    ok = np.empty(len(lines), bool)
+    for lo in range(0, len(lines), _CHUNK):  # chunks bound the memory of the temporaries
+        part = slice(lo, lo + _CHUNK)
+        ms[part], ok[part] = _fast_timestamps_ms(column.chars[part], column.lengths[part])
+    for i in np.flatnonzero(~ok):
+        moment = parse_timestamp(column.text(i), where, int(lines[i]))
+        ms[i] = to_datetime64(moment).astype(np.int64)
+    return ms
+
+
+def _fast_timestamps_ms(chars: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Epoch ms of cells shaped YYYY-MM-DD(T| )HH:MM:SS[.f{1,9}](Z|±HH:MM|±HHMM), and which were.
+
+    Everything else (other ISO forms, mistakes) is left to datetime.fromisoformat per row.
+    """
+    rows, width = chars.shape
+    ok = lengths <= width
+    if width < 20:
+        return np.zeros(rows, np.int64), np.zeros(rows, bool)
+    every = np.arange(rows)
+
+    def at(position):  # the byte at a fixed column or at a per-row position
+        if isinstance(position, int):
+            return chars[:, position]
+        return chars[every, np.clip(position, 0, width - 1)]
+
+    def number(*positions, where=None):  # digits as an integer; non-digits clear `ok`
+        value = np.zeros(rows, np.int64)
+        for position in positions:
+            digit = at(position).astype(np.int64) - ord("0")
+            good = (digit >= 0) & (digit <= 9)
+            np.logical_and(ok, good if where is None else good | ~where, out=ok)
+            value = value * 10 + digit
+        return value if where is None else np.where(where, value, 0)
+
+    plus_minus = np.frombuffer(b"+-", np.uint8)
+    zone = np.where(
+        at(lengths - 1) == ord("Z"),
+        1,
+        np.where(
+            np.isin(at(lengths - 6), plus_minus) & (at(lengths - 3) == ord(":")),
+            6,
+            np.where(np.isin(at(lengths - 5), plus_minus), 5, 0),
+        ),
+    )
+    local = lengths - zone
+    has_offset = zone > 1
+    sign = np.where(at(local) == ord("-"), -1, 1)
+    offset_hours = number(local + 1, local + 2, where=has_offset)
+    offset_minutes = number(lengths - 2, lengths - 1, where=has_offset)
+    ok &= (zone > 0) & (offset_hours < 24) & (offset_minutes < 60)
+    ok &= (local == 19) | ((local >= 21) & (local <= 29) & (at(19) == ord(".")))
+    for column, separator in ((4, "-"), (7, "-"), (13, ":"), (16, ":")):
+        ok &= at(column) == ord(separator)
+    ok &= (at(10) == ord("T")) | (at(10) == ord(" "))  # RFC 3339 allows a space
+    year, month, day = number(0, 1, 2, 3), number(5, 6), number(8, 9)
+    hour, minute, second = number(11, 12), number(14, 15), number(17, 18)
+    fraction = np.zeros(rows, np.int64)  # milliseconds; digits past the third are checked only
+    for column in range(20, min(29, width)):
+        digit = number(column, where=local > column)
+        if column < 23:
+            fraction += digit * 10 ** (22 - column)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = _DAYS_IN_MONTH[np.clip(month, 1, 12) - 1] + ((month == 2) & leap)
+    ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
+    ok &= (hour < 24) & (minute < 60) & (second < 60)
+    # Days since 1970-01-01 from a proleptic Gregorian date (H. Hinnant's days_from_civil).
+    shifted = year - (month <= 2)
+    era = shifted // 400
+    year_of_era = shifted - era * 400
+    day_of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    days = era * 146_097 + day_of_era - 719_468
+    seconds = days * 86_400 + hour * 3600 + minute * 60 + second
+    offset = sign * (offset_hours * 60 + offset_minutes) * 60_000
+    return seconds * 1000 + fraction - offset, ok
