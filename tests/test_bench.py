@@ -135,7 +135,7 @@ def test_quick_run_reports_every_section(tmp_path):
         "Results (",
     ):
         assert heading in text, heading
-    assert text.count("reference and WindowTrigger give the same fired mask") == 2
+    assert text.count("reference and WindowTrigger give the same fired mask") == 3
     doc = json.loads(out.read_text())
     assert doc["quick"] is True
     assert {"cpu", "cores", "python"} <= doc["machine"].keys()
@@ -145,7 +145,7 @@ def test_quick_run_reports_every_section(tmp_path):
     assert by_section.keys() == {"trigger", "end-to-end", "context", "start-up"}
     assert all(r["name"] != "section error" for r in doc["results"])
     agreement = [r for r in by_section["trigger"] if r["name"].startswith("fired masks agree")]
-    assert len(agreement) == 2 and all(r["passed"] for r in agreement)
+    assert len(agreement) == 3 and all(r["passed"] for r in agreement)
     names = " | ".join(r["name"] for r in doc["results"])
     for name in (
         "speed-up per point, 30-pt window",

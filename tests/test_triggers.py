@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+import triggers
 from triggers import MOCK_METRICS, WindowTrigger, generate_mock_series, group_anomalies
 
 NOW = datetime(2026, 3, 15, 14, 30, tzinfo=UTC)
@@ -96,3 +97,23 @@ def test_group_anomalies_counts_and_peaks():
     assert group.count == len(anomalies)
     assert group.peak == max(a.value for a in anomalies)
     assert group.first == min(a.timestamp for a in anomalies)
+
+
+@pytest.mark.parametrize(
+    "n, step, guard, window",
+    [
+        (1000, 10_000, 150_000, 300_000),  # the default trigger on 10 s data
+        (1000, 7_000, 150_000, 300_000),  # window not a multiple of the step
+        (50, 10_000, 150_000, 300_000),  # shorter than one baseline
+        (500, 1_000, 0, 30_000),  # no guard
+    ],
+)
+def test_grid_path_equals_the_searched_path(n, step, guard, window):
+    t = np.arange(n, dtype=np.int64) * step
+    d = np.random.default_rng(n).normal(0, 1, n)
+    prefix = np.zeros((2, n + 1))
+    prefix[0, 1:], prefix[1, 1:] = np.cumsum(d), np.cumsum(d * d)
+    grid = triggers._grid_sums(n, step, prefix, guard, window)
+    searched = triggers._searched_sums(t, prefix, guard, window)
+    for a, b in zip(grid, searched, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-9)
