@@ -45,7 +45,13 @@ CODE_SUFFIXES = {
 }
 DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc", ".html", ".css", ".svg", ".png"}
 
-FileKind = Literal["config", "code", "docs", "other"]
+FileKind = Literal["config", "code", "test", "docs", "other"]
+
+# Test code never runs in production: a change to it cannot break a running service.
+_TEST_PATH = re.compile(
+    r"(?:^|/)(?:tests?|__tests__|spec|testdata)/|(?:^|/)test_[^/]+$|_test\.[a-z]+$"
+    r"|(?:Test|Tests|IT)\.(?:java|kt|scala|cs)$|\.(?:test|spec)\.[jt]sx?$"
+)
 
 _FILE = re.compile(r"^\+\+\+ (?:b/)?(\S+)", re.MULTILINE)
 _SETTING = re.compile(r"""^([+-])\s*["']?([A-Za-z_][\w.-]*)["']?\s*[:=]\s*(.+?)\s*,?\s*$""")
@@ -78,7 +84,7 @@ class SettingChange(BaseModel):
 
 class DiffSummary(BaseModel):
     commit: str
-    kind: Literal["config", "code", "mixed", "docs", "other", "empty"]
+    kind: Literal["config", "code", "mixed", "test", "docs", "other", "empty"]
     files: list[FileChange]
     settings_changed: list[SettingChange]
     excerpt: str  # the start of the diff, untrusted text
@@ -87,12 +93,24 @@ class DiffSummary(BaseModel):
 def file_kind(path: str) -> FileKind:
     p = PurePosixPath(path.lower())
     if p.suffix in CODE_SUFFIXES:
-        return "code"
+        return "test" if _TEST_PATH.search(path) else "code"
     if p.suffix in CONFIG_SUFFIXES or "config" in p.parts or p.name.startswith(".env"):
         return "config"
     if p.suffix in DOC_SUFFIXES or "docs" in p.parts:
         return "docs"
     return "other"
+
+
+def _diff_kind(kinds: set[str]) -> str:
+    """One kind for a whole diff: code and config together are mixed; tests go with code."""
+    if len(kinds) == 1:
+        return next(iter(kinds))
+    if {"code", "config"} <= kinds:
+        return "mixed"
+    for kind in ("code", "config"):
+        if kind in kinds:
+            return kind
+    return "test" if kinds <= {"test", "docs"} else "other"
 
 
 def summarize_diff(commit: str, text: str, excerpt_lines: int = 40) -> DiffSummary:
@@ -120,19 +138,7 @@ def summarize_diff(commit: str, text: str, excerpt_lines: int = 40) -> DiffSumma
             elif (old := removed.pop((current.path, key), None)) is not None and old != value:
                 settings.append(SettingChange(file=current.path, key=key, old=old, new=value))
     kinds = {f.kind for f in files}
-    kind = (
-        "empty"
-        if not files
-        else next(iter(kinds))
-        if len(kinds) == 1
-        else "mixed"
-        if "code" in kinds and "config" in kinds
-        else "code"
-        if "code" in kinds
-        else "config"
-        if "config" in kinds
-        else "other"
-    )
+    kind = _diff_kind(kinds) if files else "empty"
     excerpt = "\n".join(text.splitlines()[:excerpt_lines])
     return DiffSummary(
         commit=commit, kind=kind, files=files, settings_changed=settings[:20], excerpt=excerpt

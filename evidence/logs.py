@@ -6,13 +6,13 @@ data fields; nothing in a message can change which lines are read or what is com
 
 import re
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from pydantic import BaseModel
 
 from models import LogEntry
-from telemetry import LEVELS, LogTable, to_datetime
+from telemetry import LEVELS, LogTable, to_datetime, to_datetime64
 
 # Fixed vocabulary of what an error is about. Order matters only for display.
 TAG_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -26,18 +26,21 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         "exception": r"exception\b|traceback|panic:|nullpointer|typeerror|keyerror|"
         r"attributeerror|indexerror|valueerror|undefined is not|segmentation fault|stack ?trace",
         "dependency": r"connection refused|econnrefused|upstream|no route to host|"
-        r"connection reset|circuit breaker|503 service unavailable|name resolution|"
+        r"connection reset|circuit ?breaker|503 service unavailable|name resolution|"
+        r"\bunavailable: |host unreachable|"
         r"dependency .{0,30}(?:down|unavailable|failed)|failed to connect",
         "timeout": r"timed? ?out|deadline exceeded|timeout",
         "saturation": r"queue (?:is )?full|rejected ?execution|thread ?pool.{0,30}(?:exhausted|"
         r"saturated|full)|too many open files|no space left|disk (?:is )?full|throttl|"
-        r"backlog|saturat|load shedding|max(?:imum)? connections reached|at capacity",
+        r"backlog|saturat|load shedding|max(?:imum)? connections reached|at capacity|"
+        r"too many connections|disk ?full|out of (?:disk|file descriptors|threads)",
         "traffic": r"rate limit|too many requests|\b429\b|request rate|traffic (?:spike|surge)",
     }.items()
 }
 
 _VARIABLE = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # uuids
+    r"|\b[0-9a-f]{8,}\b"  # hex ids that happen to have no digit (request_id=ceaeccff)
     r"|[A-Za-z_-]*\d[\w-]*",  # numbers and ids with digits in them
     re.IGNORECASE,
 )
@@ -47,6 +50,10 @@ _AFTER_WORD = re.compile(
     r"['\"]?([a-z][a-z0-9_.-]*[a-z0-9])",
     re.IGNORECASE,
 )
+# A signature that was already there counts as new when it is this much more frequent after onset.
+SURGE_FACTOR = 5
+SURGE_MIN_LINES = 5
+LEAD_MINUTES = 5
 _CODE_FILES = {"java", "py", "go", "js", "ts", "kt", "rb", "scala", "cs", "rs", "cpp", "c"}
 _NOT_A_SERVICE = {"the", "a", "an", "server", "host", "service", "database", "db", "backend"}
 
@@ -68,6 +75,8 @@ def dependencies(message: str, emitter: str, known: tuple[str, ...]) -> list[str
             name = m.group(1).lower()
             if name.rsplit(".", 1)[-1] in _CODE_FILES:  # a stack frame, not a host
                 continue
+            if (label := name.split(".", 1)[0]) in known:  # seat-inventory.internal
+                name = label
             if name != emitter and name not in _NOT_A_SERVICE and name not in found:
                 found.append(name)
     return found
@@ -82,6 +91,7 @@ class Signature(BaseModel):
     last_seen: datetime
     tags: list[str]
     sample: str  # one real line, redacted; untrusted text
+    before: int = 0  # lines of this signature before the onset (service_details only)
 
 
 class LogsView(BaseModel):
@@ -107,10 +117,18 @@ class ServiceLogDetails(BaseModel):
     minutes_before: float
     minutes_after: float
     first_error_after_onset: datetime | None
-    new_signatures: list[Signature]  # WARN+ signatures seen after onset and never before
+    # WARN+ signatures after onset that are new, or far more frequent than before it: a canary
+    # or a slow start can show a few lines of the new error before the metrics move.
+    new_signatures: list[Signature]
     tag_counts: dict[str, int]  # over WARN+ lines after onset
     dependencies_named: dict[str, int]  # over WARN+ lines after onset
     samples: list[LogEntry]
+    lines_before: int = 0  # all levels: a service that goes silent logs nothing after onset
+    lines_after: int = 0
+    last_line: datetime | None = None
+    # New ERROR+ lines in the minutes just before onset: a failing dependency often dies a
+    # little before its callers' metrics move.
+    lead_up: list[LogEntry] = []
 
 
 def entry(table: LogTable, i: int) -> LogEntry:
@@ -193,9 +211,25 @@ def service_details(
     after = table.select(service=service, start=onset, end=end)
     warn = LEVELS.index("WARN")
     err = LEVELS.index("ERROR")
-    before_sigs = {signature(table.messages[i]) for i in before[table.levels[before] >= warn]}
+    before_sigs = Counter(
+        signature(table.messages[i]) for i in before[table.levels[before] >= warn]
+    )
     after_warn = after[table.levels[after] >= warn]
-    new = [s for s in signatures(table, after_warn, top=50) if s.signature not in before_sigs][:6]
+    span = (table.timestamps[0], table.timestamps[-1]) if len(table) else (None, None)
+    minutes_before = (
+        max((onset - to_datetime(span[0])).total_seconds() / 60, 0) if span[0] is not None else 0
+    )
+    minutes_after = (end - onset).total_seconds() / 60
+    new = []
+    for s in signatures(table, after_warn, top=50):
+        s.before = before_sigs.get(s.signature, 0)
+        rate_before = s.before / max(minutes_before, 1)
+        if not s.before or (
+            s.count >= SURGE_MIN_LINES
+            and s.count / max(minutes_after, 1) >= SURGE_FACTOR * rate_before
+        ):
+            new.append(s)
+    new = new[:6]
     tag_counts: Counter[str] = Counter()
     deps: Counter[str] = Counter()
     for i in after_warn:
@@ -203,10 +237,7 @@ def service_details(
         tag_counts.update(tags(message))
         deps.update(dependencies(message, service, known))
     errors_after = after[table.levels[after] >= err]
-    span = (table.timestamps[0], table.timestamps[-1]) if len(table) else (None, None)
-    minutes_before = (
-        max((onset - to_datetime(span[0])).total_seconds() / 60, 0) if span[0] is not None else 0
-    )
+    everything = table.select(service=service)
     return ServiceLogDetails(
         service=service,
         onset=onset,
@@ -215,7 +246,7 @@ def service_details(
         warnings_before=int((table.levels[before] == warn).sum()),
         warnings_after=int((table.levels[after] == warn).sum()),
         minutes_before=round(minutes_before, 1),
-        minutes_after=round((end - onset).total_seconds() / 60, 1),
+        minutes_after=round(minutes_after, 1),
         first_error_after_onset=to_datetime(table.timestamps[errors_after[0]])
         if len(errors_after)
         else None,
@@ -223,4 +254,23 @@ def service_details(
         tag_counts=dict(tag_counts.most_common()),
         dependencies_named=dict(deps.most_common(5)),
         samples=_samples(table, after_warn, 5),
+        lines_before=len(before),
+        lines_after=len(after),
+        last_line=to_datetime(table.timestamps[everything[-1]]) if len(everything) else None,
+        lead_up=_lead_up(table, before, onset),
     )
+
+
+def _lead_up(
+    table: LogTable, before: np.ndarray, onset: datetime, limit: int = 3
+) -> list[LogEntry]:
+    """ERROR+ lines in the LEAD_MINUTES before onset whose signature was not seen earlier."""
+    errors = before[table.levels[before] >= LEVELS.index("ERROR")]
+    cut = to_datetime64(onset - timedelta(minutes=LEAD_MINUTES))
+    early = {signature(table.messages[i]) for i in errors[table.timestamps[errors] < cut]}
+    late = [
+        i
+        for i in errors[table.timestamps[errors] >= cut]
+        if signature(table.messages[i]) not in early
+    ]
+    return _samples(table, np.array(late, dtype=np.int64), limit)

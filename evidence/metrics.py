@@ -9,6 +9,10 @@ from pydantic import BaseModel
 from telemetry import Series, to_datetime, to_datetime64
 from triggers import WindowTrigger
 
+# A sustained change smaller than this share of the baseline needs z >= MINOR_Z to count.
+MINOR_CHANGE = 0.2
+MINOR_Z = 8.0
+
 Shape = Literal["ramp", "spike", "level_shift", "drop", "noise", "flat"]
 
 
@@ -141,7 +145,8 @@ def compare(series: Series, trigger: WindowTrigger, min_run: int = 3) -> Baselin
     a_med, a_max = float(np.median(after)), float(after.max())
     ratio = a_med / b_med if b_med else None
     z = (a_med - b_med) / spread
-    near_peak = np.flatnonzero(after >= a_max - 0.1 * (a_max - b_med))
+    # Never empty: a series that fell below its baseline still has its own maximum.
+    near_peak = np.flatnonzero(after >= a_max - 0.1 * max(a_max - b_med, 0.0))
     rise = (t[start + near_peak[0]] - t[start]).astype("timedelta64[s]").astype(float) / 60
     steps = np.diff(after)
     up = float((steps > 0).mean()) if len(steps) else None
@@ -152,6 +157,10 @@ def compare(series: Series, trigger: WindowTrigger, min_run: int = 3) -> Baselin
     shape: Shape
     if not sustained or z < 3:
         shape, note = "noise", f"{run} isolated point(s) above threshold; median unchanged"
+    elif ratio is not None and abs(ratio - 1) < MINOR_CHANGE and z < MINOR_Z:
+        # Statistically visible, practically not: a few percent of slow drift (traffic
+        # following the time of day) against a short or quiet baseline.
+        shape, note = "noise", f"small drift (x{ratio:.3g}, z={z:.2g}): within normal variation"
     elif a_med < b_med:
         shape, note = "drop", "values fell below baseline"
     elif rise >= 10 and drops == 0 and (up or 0) >= 0.5:

@@ -10,44 +10,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from evidence.deploys import DeployView, DiffSummary
+from evidence.kinds import is_memory, is_pinned, is_request_rate, resource
 from evidence.logs import ServiceLogDetails
 from evidence.metrics import BaselineComparison
+from evidence.statements import (
+    dependency_trouble,
+    describe,
+    log_evidence,
+    new_errors,
+    new_exceptions,
+    new_trouble,
+    tag,
+)
 from models import Finding, RCADraft, TimelineEvent
 
 DEPLOY_WINDOW_MINUTES = 30
-MEMORY_UNITS = {"b", "bytes", "kb", "kib", "mb", "mib", "gb", "gib"}
 _CLASS_NAME = re.compile(r"\b([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+)\b")
-
-
-def is_memory(c: BaselineComparison) -> bool:
-    name = c.metric.lower()
-    return (c.unit or "").lower() in MEMORY_UNITS or any(w in name for w in ("heap", "mem", "rss"))
-
-
-def is_request_rate(c: BaselineComparison) -> bool:
-    name, unit = c.metric.lower(), (c.unit or "").lower()
-    if "error" in name or "fail" in name:
-        return False
-    return (
-        any(w in name for w in ("request", "rps", "qps", "throughput", "traffic")) or "req" in unit
-    )
-
-
-def describe(c: BaselineComparison) -> str:
-    unit = f" {c.unit}" if c.unit else ""
-    when = f"{c.onset:%H:%M}Z" if c.onset else "?"
-    if c.shape == "ramp":
-        return (
-            f"{c.metric} ramps from {c.baseline_median:g} to {c.after_max:g}{unit} over "
-            f"{c.rise_minutes:.0f} min from {when}, with {c.sawtooth_drops} sharp drops "
-            f"(no GC sawtooth)"
-            if c.sawtooth_drops == 0
-            else f"{c.metric} ramps to {c.after_max:g}{unit} from {when}"
-        )
-    return (
-        f"{c.metric} {c.shape.replace('_', ' ')} at {when}: median {c.baseline_median:g}"
-        f" -> {c.after_median:g}{unit} (x{c.change_ratio:g}, z={c.robust_z:g})"
-    )
 
 
 @dataclass
@@ -73,44 +51,122 @@ class ServiceEvidence:
         )
 
 
-def new_errors(logs: ServiceLogDetails | None) -> bool:
-    """Errors after onset at well above the rate before it."""
-    if logs is None or logs.errors_after < 3:
-        return False
-    before_rate = logs.errors_before / max(logs.minutes_before, 1)
-    return logs.errors_after / max(logs.minutes_after, 1) > 3 * before_rate
+def _confidence(signals: int) -> float:
+    return round(min(0.95, 0.35 + 0.12 * signals), 2)
 
 
-def new_trouble(logs: ServiceLogDetails) -> bool:
-    """Warnings or errors after onset at well above the rate before it."""
-    after = logs.errors_after + logs.warnings_after
-    before = logs.errors_before + logs.warnings_before
-    return after >= 3 and after / max(logs.minutes_after, 1) > 3 * before / max(
-        logs.minutes_before, 1
+def _memory_leak(ev: ServiceEvidence, ramps: list[BaselineComparison], strong: bool) -> Finding:
+    logs, comps = ev.logs, ev.comparisons
+    oom, gc = tag(logs, "oom"), tag(logs, "gc_pressure")
+    hints = sorted(
+        {m for s in (logs.new_signatures if logs else []) for m in _CLASS_NAME.findall(s.sample)}
+    )
+    evidence = [describe(c) for c in ramps] + [describe(c) for c in comps if c not in ramps]
+    evidence += log_evidence(logs, {"oom", "gc_pressure"}) or log_evidence(logs)
+    if hints:
+        evidence.append("classes named in the new warnings: " + ", ".join(hints[:5]))
+    what = ", ".join(c.metric for c in ramps[:2])
+    summary = (
+        f"Memory leak in {ev.service}: {what} grows steadily with no GC sawtooth"
+        + (f", {oom} OOM errors/kills" if oom else "")
+        + (f", {gc} GC pause warnings" if gc else "")
+        + "."
+    )
+    return Finding(
+        service=ev.service,
+        category="memory_leak",
+        action="restart",
+        summary=summary,
+        evidence=evidence,
+        confidence=_confidence(1 + strong + bool(oom) + bool(gc) + new_errors(logs)),
     )
 
 
-def _tag(logs: ServiceLogDetails | None, name: str) -> int:
-    return logs.tag_counts.get(name, 0) if logs else 0
-
-
-def _log_evidence(logs: ServiceLogDetails | None, want: set[str] | None = None) -> list[str]:
-    if logs is None:
-        return []
-    lines = []
-    if new_errors(logs):
-        lines.append(
-            f"{logs.errors_after} ERROR/FATAL lines after onset vs "
-            f"{logs.errors_before} in the {logs.minutes_before:.0f} min before"
+def _bad_deploy(ev: ServiceEvidence, d: DeployView, strong: bool) -> Finding:
+    logs = ev.logs
+    diff = ev.diffs.get(d.commit)
+    deploy_line = (
+        f"deploy {d.service} {d.version} ({d.commit}) at {d.deployed_at:%H:%M}Z, "
+        f"{d.minutes_before_onset:.0f} min before onset"
+        + (f": {d.description[:100]}" if d.description else "")
+    )
+    settings = [
+        f"diff: {s.key} {s.old} -> {s.new} ({s.file})"
+        for s in (diff.settings_changed if diff else [])
+    ]
+    exceptions = tag(logs, "exception")
+    if diff is not None:
+        config = diff.kind == "config" or (diff.kind == "mixed" and settings and not exceptions)
+    else:
+        config = not exceptions and "config" in (d.description or "").lower()
+    code_files = [f.path for f in diff.files if f.kind == "code"][:3] if diff else []
+    if not config and code_files:
+        settings.append(f"diff changes code: {', '.join(code_files)}")
+    raised = new_exceptions(logs)
+    if raised:
+        settings.append("new exceptions after the deploy: " + ", ".join(raised[:3]))
+    evidence = [
+        deploy_line,
+        *settings,
+        *(describe(c) for c in ev.comparisons),
+        *log_evidence(logs),
+    ]
+    pool = " DB connection pool exhausted;" if tag(logs, "pool_exhaustion") else ""
+    if config:
+        changed = "; ".join(
+            f"{s.key} {s.old} -> {s.new}" for s in (diff.settings_changed if diff else [])[:3]
         )
-    for s in logs.new_signatures:
-        if want is None or want & set(s.tags):
-            lines.append(f"{s.count}x {s.level} since {s.first_seen:%H:%M}Z: {s.sample[:160]}")
-    return lines[:5]
+        what = f"changed configuration{': ' + changed if changed else ''}"
+    else:
+        where = f" ({', '.join(code_files)})" if code_files else ""
+        what = f"changed code{where}" + (f"; new {', '.join(raised[:2])} errors" if raised else "")
+    summary = (
+        f"{d.service} {d.version} deployed {d.minutes_before_onset:.0f} min before onset "
+        f"{what}.{pool} Roll it back."
+    )
+    return Finding(
+        service=ev.service,
+        category="config_change" if config else "code_regression",
+        action="rollback",
+        summary=summary,
+        evidence=evidence,
+        confidence=_confidence(2 + strong + new_errors(logs) + bool(settings)),
+    )
 
 
-def _confidence(signals: int) -> float:
-    return round(min(0.95, 0.35 + 0.12 * signals), 2)
+def _saturated(ev: ServiceEvidence) -> tuple[list[BaselineComparison], str | None]:
+    """The metrics pinned at their limit, and what ran out, from metric names and new logs."""
+    pinned = [c for c in ev.comparisons if is_pinned(c)]
+    samples = [
+        s.sample
+        for s in (ev.logs.new_signatures if ev.logs else [])
+        if {"saturation", "pool_exhaustion"} & set(s.tags)
+    ]
+    return pinned, resource([c.metric for c in pinned] + samples)
+
+
+_INERT = {"docs": "docs", "test": "tests and docs", "empty": "nothing"}
+
+
+def _deploy_note(ev: ServiceEvidence) -> str:
+    """Why no deploy is blamed: none landed, or only ones that change nothing that runs."""
+    inert = [d for d in ev.recent_deploys() if d.commit in ev.diffs]
+    if not inert:
+        return f"no deploy of {ev.service} in the {DEPLOY_WINDOW_MINUTES} min before onset"
+    return "; ".join(
+        f"{d.service} {d.version} deployed {d.minutes_before_onset:.0f} min before onset "
+        f"changes only {_INERT[ev.diffs[d.commit].kind]}"
+        for d in inert
+    )
+
+
+def _deploy_to_blame(ev: ServiceEvidence) -> DeployView | None:
+    for d in ev.recent_deploys():
+        diff = ev.diffs.get(d.commit)
+        if diff is not None and diff.kind in ("docs", "test", "empty"):
+            continue  # a docs- or tests-only change cannot break a running service
+        return d
+    return None
 
 
 def diagnose(ev: ServiceEvidence) -> Finding | None:
@@ -123,77 +179,11 @@ def diagnose(ev: ServiceEvidence) -> Finding | None:
         return None
 
     ramps = [c for c in comps if is_memory(c) and c.shape == "ramp" and c.sawtooth_drops == 0]
-    oom, gc = _tag(logs, "oom"), _tag(logs, "gc_pressure")
-    recent = ev.recent_deploys()
-    if ramps and (oom or gc or not recent):
-        hints = sorted(
-            {
-                m
-                for s in (logs.new_signatures if logs else [])
-                for m in _CLASS_NAME.findall(s.sample)
-            }
-        )
-        evidence = [describe(c) for c in ramps] + [describe(c) for c in comps if c not in ramps]
-        evidence += _log_evidence(logs, {"oom", "gc_pressure"}) or _log_evidence(logs)
-        if hints:
-            evidence.append("classes named in the new warnings: " + ", ".join(hints[:5]))
-        summary = (
-            f"Memory leak in {ev.service}: heap grows steadily with no GC sawtooth"
-            + (f", {oom} OOM errors/kills" if oom else "")
-            + (f", {gc} GC pause warnings" if gc else "")
-            + "."
-        )
-        return Finding(
-            service=ev.service,
-            category="memory_leak",
-            action="restart",
-            summary=summary,
-            evidence=evidence,
-            confidence=_confidence(1 + strong + bool(oom) + bool(gc) + errors),
-        )
-
-    for d in recent:
-        diff = ev.diffs.get(d.commit)
-        if diff is not None and diff.kind in ("docs", "empty"):
-            continue  # a docs-only change cannot break a running service
-        deploy_line = (
-            f"deploy {d.service} {d.version} ({d.commit}) at {d.deployed_at:%H:%M}Z, "
-            f"{d.minutes_before_onset:.0f} min before onset"
-            + (f": {d.description[:100]}" if d.description else "")
-        )
-        settings = [
-            f"diff: {s.key} {s.old} -> {s.new} ({s.file})"
-            for s in (diff.settings_changed if diff else [])
-        ]
-        exceptions = _tag(logs, "exception")
-        if diff is not None:
-            config = diff.kind == "config" or (diff.kind == "mixed" and settings and not exceptions)
-        else:
-            config = not exceptions and "config" in (d.description or "").lower()
-        category = "config_change" if config else "code_regression"
-        if not config and diff is not None:
-            files = [f.path for f in diff.files if f.kind == "code"][:3]
-            settings.append(f"diff changes code: {', '.join(files)}")
-        evidence = [deploy_line, *settings, *metric_lines, *_log_evidence(logs)]
-        what = "configuration" if config else "code"
-        pool = " DB connection pool exhausted;" if _tag(logs, "pool_exhaustion") else ""
-        changed = (
-            "; ".join(f"{s.key} {s.old} -> {s.new}" for s in diff.settings_changed[:3])
-            if diff and diff.settings_changed
-            else ""
-        )
-        summary = (
-            f"{d.service} {d.version} changed {what} {d.minutes_before_onset:.0f} min "
-            f"before onset{': ' + changed if changed else ''}.{pool} roll it back."
-        )
-        return Finding(
-            service=ev.service,
-            category=category,
-            action="rollback",
-            summary=summary,
-            evidence=evidence,
-            confidence=_confidence(2 + strong + errors + bool(settings)),
-        )
+    deploy = _deploy_to_blame(ev)
+    if ramps and (tag(logs, "oom") or tag(logs, "gc_pressure") or deploy is None):
+        return _memory_leak(ev, ramps, strong)
+    if deploy is not None:
+        return _bad_deploy(ev, deploy, strong)
 
     rates = [
         c
@@ -207,8 +197,8 @@ def diagnose(ev: ServiceEvidence) -> Finding | None:
         evidence = [
             *(describe(c) for c in rates),
             *(describe(c) for c in others),
-            "no deploy of this service in the 30 min before onset",
-            *_log_evidence(logs),
+            _deploy_note(ev),
+            *log_evidence(logs),
         ]
         return Finding(
             service=ev.service,
@@ -222,17 +212,16 @@ def diagnose(ev: ServiceEvidence) -> Finding | None:
         )
 
     deps = logs.dependencies_named if logs else {}
-    if deps and (_tag(logs, "dependency") or _tag(logs, "timeout")) and errors:
-        dep = next(iter(deps))
+    troubled = {d: lines for d in deps if (lines := dependency_trouble(ev.dependency_logs.get(d)))}
+    if deps and errors and (troubled or tag(logs, "dependency") or tag(logs, "timeout")):
+        dep = next(iter(troubled), next(iter(deps)))
         evidence = [
             f"errors name {dep} {deps[dep]} times after onset",
-            *_log_evidence(logs),
+            *log_evidence(logs),
+            *troubled.get(dep, []),
             *metric_lines,
-            "no deploy of this service in the 30 min before onset",
+            _deploy_note(ev),
         ]
-        dep_logs = ev.dependency_logs.get(dep)
-        if dep_logs and new_errors(dep_logs):
-            evidence.append(f"{dep} itself logs {dep_logs.errors_after} errors after onset")
         return Finding(
             service=ev.service,
             category="dependency_failure",
@@ -240,24 +229,30 @@ def diagnose(ev: ServiceEvidence) -> Finding | None:
             summary=f"{ev.service} fails because its dependency {dep} is failing "
             "(connection errors/timeouts); the service itself is unchanged.",
             evidence=evidence,
-            confidence=_confidence(1 + errors + strong + bool(dep_logs)),
+            confidence=_confidence(1 + errors + strong + bool(troubled.get(dep))),
         )
 
-    pinned = [c for c in comps if (c.unit or "") == "%" and (c.after_max or 0) >= 95]
-    saturation = _tag(logs, "saturation") + _tag(logs, "pool_exhaustion")
+    pinned, what = _saturated(ev)
+    saturation = tag(logs, "saturation") + tag(logs, "pool_exhaustion")
     if saturation or pinned:
         evidence = [
-            *metric_lines,
-            *_log_evidence(logs),
-            "no deploy and no request-rate increase explains it",
+            *(describe(c) for c in pinned),
+            *(describe(c) for c in comps if c not in pinned),
+            *log_evidence(logs),
+            _deploy_note(ev) + "; no request-rate increase either",
         ]
+        limit = (
+            f" ({', '.join(c.metric for c in pinned)} at {pinned[0].after_max:g}"
+            + (f" {pinned[0].unit})" if pinned[0].unit else ")")
+            if pinned
+            else ""
+        )
         return Finding(
             service=ev.service,
             category="resource_saturation",
             action="scale_out",
-            summary=f"{ev.service} ran out of a resource"
-            f"{' (' + ', '.join(c.metric for c in pinned) + ' pinned)' if pinned else ''}"
-            " with no change that explains it. Scale out, then find what holds it.",
+            summary=f"{ev.service} ran out of {what or 'a resource'}{limit} with no deploy or "
+            "traffic change that explains it. Add capacity, then find what holds it.",
             evidence=evidence,
             confidence=_confidence(bool(saturation) + bool(pinned) + strong + errors),
         )
@@ -269,16 +264,15 @@ def diagnose(ev: ServiceEvidence) -> Finding | None:
             action="escalate",
             summary=f"{ev.service} changed sharply and logs new errors, but no "
             "pattern explains it: escalate to the owning team.",
-            evidence=[*metric_lines, *_log_evidence(logs)],
+            evidence=[*metric_lines, *log_evidence(logs)],
             confidence=0.3,
         )
     return None
 
 
 def remediation(f: Finding, ev: ServiceEvidence) -> list[str]:
-    recent = ev.recent_deploys()
-    if f.action == "rollback" and recent:
-        d = recent[0]
+    d = _deploy_to_blame(ev)
+    if f.action == "rollback" and d is not None:
         return [
             f"Roll back {d.service} from {d.version} (commit {d.commit}) to the previous "
             "version now",
@@ -287,10 +281,18 @@ def remediation(f: Finding, ev: ServiceEvidence) -> list[str]:
         ]
     if f.category == "memory_leak":
         return [
-            f"Capture a heap dump from one {f.service} pod before it is restarted",
+            f"Capture a heap dump (or memory profile) from one {f.service} pod before it is "
+            "restarted",
             f"Restart {f.service} (rolling) now to restore headroom",
-            "Fix the leak in code (unregistered listeners, caches without a TTL or bound), "
-            "guided by the heap dump",
+            "Fix the leak in code (unregistered listeners, caches without a TTL or bound, "
+            "goroutines or handles never released), guided by the dump",
+        ]
+    if f.category == "resource_saturation":
+        what = _saturated(ev)[1] or "the exhausted resource"
+        return [
+            f"Add capacity to {f.service} now: more {what} (scale out or resize)",
+            f"Find what consumes the {what} of {f.service}, free it, and alert well before "
+            "the limit",
         ]
     if f.action == "scale_out":
         return [
@@ -312,16 +314,30 @@ def affected(findings: list[Finding], others: list[ServiceLogDetails]) -> list[s
     return list(dict.fromkeys(names))
 
 
+def _names(service: str, text: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(service)}(?![\w-])", text) is not None
+
+
 def collapse_symptoms(findings: list[Finding]) -> list[Finding]:
-    """A dependency failure whose dependency has its own root cause is a symptom of it."""
-    causes = {f.service for f in findings if f.category != "dependency_failure"}
+    """A dependency failure whose dependency has its own root cause is a symptom of it.
+
+    The symptom is folded into the cause's evidence, so the report still shows the impact.
+    """
+    causes = {f.service: f for f in findings if f.category != "dependency_failure"}
     kept = []
     for f in findings:
-        dep = next(
-            (s for s in causes if f.category == "dependency_failure" and s in f.summary), None
+        cause = next(
+            (
+                c
+                for s, c in causes.items()
+                if f.category == "dependency_failure" and _names(s, f.summary)
+            ),
+            None,
         )
-        if dep is None:
+        if cause is None:
             kept.append(f)
+        else:
+            cause.evidence.append(f"knock-on: {f.service} fails on it ({f.evidence[0]})")
     return kept
 
 
@@ -332,7 +348,8 @@ def draft(
     triggered_at: datetime,
 ) -> RCADraft:
     found = [(diagnose(ev), ev) for ev in evidence]
-    findings = collapse_symptoms([f for f, _ in found if f is not None])
+    diagnosed = [f for f, _ in found if f is not None]
+    findings = collapse_symptoms(diagnosed)
     ev_of = {ev.service: ev for _, ev in found}
     timeline = [TimelineEvent(timestamp=triggered_at, event="anomaly detection fired")]
     for ev in evidence:
@@ -373,7 +390,7 @@ def draft(
     return RCADraft(
         root_cause=" ".join(f.summary for f in findings),
         timeline=timeline,
-        affected_services=affected(findings, others),
+        affected_services=affected(findings + diagnosed, others),
         remediation_steps=list(dict.fromkeys(steps)),
         confidence=round(sum(f.confidence for f in findings) / len(findings), 2),
         findings=findings,

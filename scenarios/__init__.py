@@ -5,7 +5,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from errors import UsageError
-from scenarios import seeded
+from scenarios import (
+    code_regression,
+    dependency_failure,
+    goroutine_leak,
+    quiet,
+    rate_limit_config,
+    resource_saturation,
+    seeded,
+    traffic_surge,
+)
 from telemetry import TelemetryStore
 
 Builder = Callable[[datetime, int], tuple[TelemetryStore, dict]]
@@ -46,6 +55,13 @@ SCENARIOS: dict[str, Scenario] = {
             False,
             True,
         ),
+        Scenario(code_regression.NAME, code_regression.SUMMARY, code_regression.build),
+        Scenario(traffic_surge.NAME, traffic_surge.SUMMARY, traffic_surge.build),
+        Scenario(dependency_failure.NAME, dependency_failure.SUMMARY, dependency_failure.build),
+        Scenario(resource_saturation.NAME, resource_saturation.SUMMARY, resource_saturation.build),
+        Scenario(goroutine_leak.NAME, goroutine_leak.SUMMARY, goroutine_leak.build),
+        Scenario(rate_limit_config.NAME, rate_limit_config.SUMMARY, rate_limit_config.build),
+        Scenario(quiet.NAME, quiet.SUMMARY, quiet.build),
     ]
 }
 

@@ -103,6 +103,22 @@ def series_of(
     return Series(MetricInfo(name, service, unit, description), timestamps, values)
 
 
+def metric_series(
+    timestamps: np.ndarray,
+    values: dict[str, np.ndarray],
+    info: dict[str, tuple[str, str | None, str | None]],
+) -> list[Series]:
+    """A Series per metric from its values and its (service, unit, description) in `info`.
+
+    NaN marks a scrape that returned nothing (a service that went down): the point is left out.
+    """
+    out = []
+    for name, v in values.items():
+        keep = np.isfinite(v)
+        out.append(series_of(timestamps[keep], v[keep], name, *info[name]))
+    return out
+
+
 def store(
     name: str,
     description: str,

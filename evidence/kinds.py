@@ -1,0 +1,106 @@
+"""What a metric measures and what an error names, from generic words and units only.
+
+No service or metric is known by name: a metric is memory because its name says heap, memory,
+RSS or resident (or it counts bytes and is not storage), a request rate because it says
+requests/rps/qps or its unit is req/s, a utilization because its unit is a percent or a ratio.
+"""
+
+import re
+
+from evidence.metrics import BaselineComparison
+
+BYTE_UNITS = {"b", "byte", "bytes", "kb", "kib", "mb", "mib", "gb", "gib"}
+PERCENT_UNITS = {"%", "percent", "pct"}
+RATIO_UNITS = {"ratio", "fraction", "0-1", "1"}
+PINNED = 0.95  # share of capacity at which a resource counts as pinned at its limit
+
+_MEMORY_WORDS = ("heap", "mem", "memory", "rss", "resident", "workingset", "oldgen")
+# Bytes that are stored, not held in memory: a growing disk is not a leak.
+_STORAGE_WORDS = {
+    "disk", "fs", "filesystem", "volume", "storage", "wal", "file", "files", "table", "index",
+    "bucket", "object", "objects", "log", "logs", "spool", "backup", "snapshot", "db", "database",
+    "network", "net", "rx", "tx", "received", "sent", "transmit", "bandwidth", "io",
+}  # fmt: skip
+_RATE_WORDS = ("request", "requests", "rps", "qps", "throughput", "traffic", "hits")
+_NOT_LOAD_WORDS = (
+    "error", "errors", "fail", "failed", "failures", "rejected", "5xx", "4xx",
+    "duration", "latency", "time", "seconds", "ms", "size", "bytes", "p50", "p90", "p95", "p99",
+)  # fmt: skip
+TIME_UNITS = {"s", "sec", "seconds", "ms", "milliseconds", "us", "µs", "ns", "min", "minutes"}
+_NOT_CAPACITY_WORDS = ("error", "errors", "fail", "hit", "miss", "success", "availability")
+
+_EXCEPTION = re.compile(
+    r"\b((?:[a-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Fault))\b"
+    r"|\b(panic|fatal error): ([^\n]{0,60})"
+)
+_RESOURCES = {
+    "disk space": r"no space left|disk ?full|disk|filesystem|volume",
+    "connections": r"too many (?:connections|clients)|connection slots|max(?:imum)? connections"
+    r"|connections?\b|pool",
+    "threads": r"thread ?pool|rejected ?execution|out of threads|threads?\b|workers?\b",
+    "file descriptors": r"too many open files|file descriptors|\bfds?\b",
+    "queue capacity": r"queue (?:is )?full|backlog|queue",
+    "CPU": r"\bcpu\b|cores?\b|throttl",
+    "memory": r"out ?of ?memory|\bmem|heap",
+}
+_RESOURCE_PATTERNS = {k: re.compile(v, re.IGNORECASE) for k, v in _RESOURCES.items()}
+
+
+def words(name: str) -> list[str]:
+    """A metric name split into lower-case words: jvm_heapUsed.bytes -> jvm, heap, used, bytes."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    return [w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w]
+
+
+def _unit(c: BaselineComparison) -> str:
+    return (c.unit or "").strip().lower()
+
+
+def is_memory(c: BaselineComparison) -> bool:
+    w = words(c.metric)
+    if any(m in x for x in w for m in _MEMORY_WORDS):
+        return True
+    return _unit(c) in BYTE_UNITS and not (set(w) & _STORAGE_WORDS)
+
+
+def is_request_rate(c: BaselineComparison) -> bool:
+    w, unit = words(c.metric), _unit(c)
+    if set(w) & set(_NOT_LOAD_WORDS) or unit in TIME_UNITS or unit in BYTE_UNITS:
+        return False
+    return bool(set(w) & set(_RATE_WORDS)) or unit.startswith("req") or "req/" in unit
+
+
+def utilization(c: BaselineComparison) -> float | None:
+    """The peak after onset as a share of capacity, for percent and ratio gauges; else None."""
+    w, unit = set(words(c.metric)), _unit(c)
+    if c.after_max is None or w & set(_NOT_CAPACITY_WORDS):
+        return None
+    if unit in PERCENT_UNITS or (not unit and w & {"percent", "pct"}):
+        return c.after_max / 100
+    if (unit in RATIO_UNITS or (not unit and w & {"ratio", "utilization"})) and c.after_max <= 1:
+        return c.after_max
+    return None
+
+
+def is_pinned(c: BaselineComparison) -> bool:
+    u = utilization(c)
+    return u is not None and u >= PINNED
+
+
+def exception_names(text: str) -> list[str]:
+    """Exception types (KeyError, java.lang.NullPointerException, panic: ...) named in text."""
+    found = []
+    for m in _EXCEPTION.finditer(text):
+        name = m.group(1) or f"{m.group(2)}: {m.group(3).strip()}"
+        if name not in found:
+            found.append(name)
+    return found
+
+
+def resource(texts: list[str]) -> str | None:
+    """What ran out, by the first resource words found in the texts (metric names, log lines)."""
+    for text in texts:
+        for kind, pattern in _RESOURCE_PATTERNS.items():
+            if pattern.search(text.replace("_", " ")):
+                return kind
+    return None
