@@ -55,13 +55,18 @@ SCENARIOS: dict[str, Scenario] = {
             False,
             True,
         ),
-        Scenario(code_regression.NAME, code_regression.SUMMARY, code_regression.build),
-        Scenario(traffic_surge.NAME, traffic_surge.SUMMARY, traffic_surge.build),
-        Scenario(dependency_failure.NAME, dependency_failure.SUMMARY, dependency_failure.build),
-        Scenario(resource_saturation.NAME, resource_saturation.SUMMARY, resource_saturation.build),
-        Scenario(goroutine_leak.NAME, goroutine_leak.SUMMARY, goroutine_leak.build),
-        Scenario(rate_limit_config.NAME, rate_limit_config.SUMMARY, rate_limit_config.build),
-        Scenario(quiet.NAME, quiet.SUMMARY, quiet.build),
+        *(
+            Scenario(m.NAME, m.SUMMARY, m.build)
+            for m in (
+                code_regression,
+                traffic_surge,
+                dependency_failure,
+                resource_saturation,
+                goroutine_leak,
+                rate_limit_config,
+                quiet,
+            )
+        ),
     ]
 }
 

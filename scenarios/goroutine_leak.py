@@ -8,7 +8,7 @@ from scenarios.common import LogRow, Timeline, chatter, metric_series, store
 from scenarios.signals import Grid
 from telemetry import Deploy, TelemetryStore
 
-NAME = "ws-gateway-goroutine-leak"
+NAME = "ws-goroutine-leak"
 SUMMARY = (
     "ws-gateway (Go) leaks a goroutine and its send buffer per dropped websocket; resident "
     "memory climbs to the 2 GiB limit and pods are OOMKilled"

@@ -8,7 +8,7 @@ from scenarios.common import LogRow, Timeline, chatter, metric_series, store
 from scenarios.signals import Grid
 from telemetry import Deploy, TelemetryStore
 
-NAME = "partner-rate-limit-config"
+NAME = "partner-ratelimit-config"
 SUMMARY = (
     "partner-gateway v3.7.2 config cuts the standard tier from 6000 to 600 requests/min; "
     "partners' scheduled syncs start getting 429s minutes later"

@@ -16,6 +16,7 @@ from llm import choose
 from models import ACTIONS, CATEGORIES, Finding, RCAReport
 from pipeline import Investigation, detect, investigate
 from scenarios.scoring import score
+from telemetry import to_datetime
 from triggers import WindowTrigger
 
 SEEDS = [1, 2, 3]
@@ -61,18 +62,14 @@ def test_scenarios_are_well_formed(name, now):
     assert set(expected["forbidden_services"]) <= services
     # Realistic: an hour or more of data, a scrape every 10 to 30 s, no point after `now`.
     for series in telemetry.metric_series.values():
-        t = series.timestamps
-        step = np.median(np.diff(t).astype("timedelta64[ms]").astype(float)) / 1000
-        assert 10 <= step <= 30 and np.isfinite(series.values).all()
-    ends = telemetry.end_time()
-    first = min(series.timestamps[0] for series in telemetry.metric_series.values())
-    assert ends <= now and (np.datetime64(ends.replace(tzinfo=None)) - first) >= np.timedelta64(
-        59, "m"
-    )
+        steps = np.diff(series.timestamps).astype("timedelta64[ms]").astype(float) / 1000
+        assert 10 <= np.median(steps) <= 30 and np.isfinite(series.values).all()
+    first = min(to_datetime(s.timestamps[0]) for s in telemetry.metric_series.values())
+    assert telemetry.end_time() <= now and now - first >= timedelta(hours=1)
 
 
-@pytest.mark.parametrize("name", [n for n in scenarios.SCENARIOS if n.count("-") >= 2])
-def test_new_scenarios_carry_a_red_herring_deploy(name, now):
+@pytest.mark.parametrize("name", list(scenarios.SCENARIOS))
+def test_every_scenario_carries_a_red_herring_deploy(name, now):
     telemetry, expected = scenarios.get(name).build(now, 3)
     herrings = [
         d
