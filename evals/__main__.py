@@ -156,7 +156,7 @@ def _summary(run: SuiteRun, wall: float, path: Path) -> None:
     )
     for r in run.results:
         if not r.passed:
-            why = r.error or "; ".join(f"{k}: {v}" for k, v in r.reasons.items()) or "see above"
+            why = r.error or (r.score.explain() if r.score else "see above")
             console.print(f"FAILED {r.name}: {why}", soft_wrap=True, markup=False, style="red")
 
 

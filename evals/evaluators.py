@@ -1,4 +1,4 @@
-"""pydantic-evals evaluators: thin views of the one scoring function, plus an optional LLM judge.
+"""pydantic-evals evaluators: thin views of scenarios.scoring.score, plus an optional LLM judge.
 
 Each case's expected_output is its expected.json and its output the RCAReport (None when no
 anomaly fired). Booleans become assertions, which decide pass or fail; floats and ints become
@@ -16,8 +16,8 @@ from pydantic_evals.evaluators import (
     OutputConfig,
 )
 
-from evals.scoring import ScoreResult, score
 from models import RCAReport
+from scenarios.scoring import ScoreResult, score
 
 JUDGE_RUBRIC = (
     "The output is a root-cause analysis of a production incident. It passes when its root"

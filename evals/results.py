@@ -96,6 +96,8 @@ def case_entry(r: CaseResult) -> dict:
             "keyword_hits": s.keyword_hits,
             "keyword_total": s.keyword_total,
             "red_herrings": list(s.red_herrings),
+            "unexpected": list(s.unexpected),
+            "explain": s.explain(),
         }
     if r.report is not None:
         entry["report"] = {

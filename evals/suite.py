@@ -19,10 +19,10 @@ from pydantic_evals.reporting import EvaluationReport, ReportCase, ReportCaseFai
 
 from evals.cases import CaseInput, EvalCase
 from evals.evaluators import SCORING, judge
-from evals.scoring import ScoreResult, score
 from llm import choose
 from models import RCAReport
 from pipeline import Investigation, detect, investigate
+from scenarios.scoring import ScoreResult, score
 from triggers import WindowTrigger
 
 

@@ -15,9 +15,9 @@ from evals.__main__ import main
 from evals.cases import scenario_cases
 from evals.evaluators import SCORING
 from evals.results import write_results
-from evals.scoring import score
 from evals.suite import run_suite
 from models import Finding, RCAReport
+from scenarios.scoring import score
 
 NOW = "2026-03-15T14:30:00Z"
 START = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -195,7 +195,7 @@ def test_a_bundle_the_report_cannot_satisfy_fails_the_run(tmp_path, capsys):
     code, doc = run_cli(tmp_path, "--bundle", str(tmp_path / "bundle"))
     out = capsys.readouterr().out
     assert code == 1, out
-    assert "0/1 passed" in out and "FAILED checkout-config-bug" in out
+    assert "0/1 passed" in out and "FAILED checkout-config-bug: blamed checkout-service" in out
     [case] = doc["cases"]
     assert not case["passed"] and case["assertions"]["no_red_herrings"] is False
     assert case["score"]["red_herrings"] == ["checkout-service"]
