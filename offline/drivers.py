@@ -155,8 +155,10 @@ def commander_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResp
     ]
     if step := _ask(h, calls):
         return step
+    # A service can be read twice: around its own onset, and as another's dependency.
     logs = {
-        a["service"]: ServiceLogDetails.model_validate(r) for a, r in h.by_tool("get_log_details")
+        (a["service"], a["onset"]): ServiceLogDetails.model_validate(r)
+        for a, r in h.by_tool("get_log_details")
     }
     deploys_at = {
         a["before"]: [DeployView.model_validate(d) for d in r]
@@ -168,7 +170,7 @@ def commander_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResp
             service=s,
             onset=t,
             comparisons=[c for c in real if c.service == s],
-            logs=logs.get(s),
+            logs=logs.get((s, t.isoformat())),
             deploys=deploys_at.get(t.isoformat(), []),
         )
         for s, t in onsets.items()
@@ -184,17 +186,20 @@ def commander_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResp
         ("get_log_details", {"service": dep, "onset": ev.onset.isoformat()})
         for ev in evidence
         if ev.logs
-        for dep in list(ev.logs.dependencies_named)[:2]
-        if dep in log_counts
+        for dep in list(ev.logs.dependencies_named)[:2]  # also those that went silent
     ]
     if step := _ask(h, calls):
         return step
     diffs = {a["commit"]: DiffSummary.model_validate(r) for a, r in h.by_tool("get_code_diff")}
     for ev in evidence:
         ev.diffs = diffs
-        ev.dependency_logs = {s: d for s, d in logs.items() if s != ev.service}
+        at_onset = {s: d for (s, t), d in logs.items() if t == ev.onset.isoformat()}
+        ev.dependency_logs = {
+            s: at_onset.get(s, d) for (s, _), d in logs.items() if s != ev.service
+        }
     noise = [c for c in comparisons if c not in real]
-    draft = rules.draft(evidence, [logs[s] for s in others if s in logs], noise, triggered_at)
+    bystanders = [logs[(s, first.isoformat())] for s in others if (s, first.isoformat()) in logs]
+    draft = rules.draft(evidence, bystanders, noise, triggered_at)
     return ModelResponse(
         parts=[ToolCallPart(info.output_tools[0].name, draft.model_dump(mode="json"))]
     )

@@ -60,23 +60,45 @@ class FakeModelServer:
             self._send(h, {"role": "assistant", "content": "too late"})
         elif self.mode == "garbage":
             tool = next(iter(request.get("tools", [])), {"function": {"name": "nothing"}})
-            self._send(h, {"role": "assistant", "content": None, "tool_calls": [{
-                "id": f"call_{len(self.requests)}", "type": "function",
-                "function": {"name": tool["function"]["name"],
-                             "arguments": '{"metric": {"nested": [1, 2]}, "minutes": "soon"}'},
-            }]})
+            self._send(
+                h,
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": f"call_{len(self.requests)}",
+                            "type": "function",
+                            "function": {
+                                "name": tool["function"]["name"],
+                                "arguments": '{"metric": {"nested": [1, 2]}, "minutes": "soon"}',
+                            },
+                        }
+                    ],
+                },
+            )
         else:
             raise ValueError(self.mode)
 
     @staticmethod
     def _send(h: BaseHTTPRequestHandler, message: dict[str, Any]) -> None:
-        payload = json.dumps({
-            "id": "fake-1", "object": "chat.completion", "created": 0,
-            "model": "anthropic/claude-sonnet-4-5", "provider": "Fake",
-            "choices": [{"index": 0, "message": message,
-                         "finish_reason": "tool_calls" if message.get("tool_calls") else "stop"}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-        }).encode()
+        payload = json.dumps(
+            {
+                "id": "fake-1",
+                "object": "chat.completion",
+                "created": 0,
+                "model": "anthropic/claude-sonnet-4-5",
+                "provider": "Fake",
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": message,
+                        "finish_reason": "tool_calls" if message.get("tool_calls") else "stop",
+                    }
+                ],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+            }
+        ).encode()
         h.send_response(200)
         h.send_header("content-type", "application/json")
         h.send_header("content-length", str(len(payload)))
