@@ -84,10 +84,10 @@ def _timed(fn, repeats: int) -> float:
 
 
 def profile(trigger: WindowTrigger, timestamps: np.ndarray, values: np.ndarray) -> str:
-    """Where WindowTrigger.evaluate spends its time over 3 calls: the top calls by own time."""
+    """Where WindowTrigger.fired spends its time over 3 calls: the top calls by own time."""
     profiler = cProfile.Profile()
     for _ in range(3):  # a single call is at the mercy of whatever else the machine runs
-        profiler.runcall(trigger.evaluate, timestamps, values)
+        profiler.runcall(trigger.fired, timestamps, values)
     stats = pstats.Stats(profiler).stats  # (file, line, function) -> (cc, nc, tottime, ...)
     total = sum(v[2] for v in stats.values())
     top = sorted(stats.items(), key=lambda kv: -kv[1][2])[:4]
@@ -95,8 +95,8 @@ def profile(trigger: WindowTrigger, timestamps: np.ndarray, values: np.ndarray) 
 
 
 def _call_name(function: str) -> str:
-    if function == "evaluate":  # ufunc arithmetic is not a call of its own: it shows up here
-        return "array arithmetic in evaluate"
+    if function == "_scan":  # ufunc arithmetic is not a call of its own: it shows up here
+        return "array arithmetic in _scan"
     method = re.fullmatch(r"<method '(\w+)' of 'numpy.ndarray' objects>", function)
     return f"ndarray.{method[1]}" if method else function
 
@@ -109,7 +109,7 @@ def run(n_points: int, ref_points: int, repeats: int = 3) -> list[Result]:
     for points in WINDOWS:
         trigger = WindowTrigger(window_seconds=points * STEP_MS / 1000)
         label = f"{points}-pt window"
-        vec = _timed(partial(trigger.evaluate, timestamps, values), repeats)
+        vec = _timed(partial(trigger.fired, timestamps, values), repeats)
         vec_seconds[points] = vec
 
         start = time.perf_counter()
@@ -119,12 +119,12 @@ def run(n_points: int, ref_points: int, repeats: int = 3) -> list[Result]:
         if ref < 1.0:  # cheap enough to give the reference its best of several runs too
             ref = min(ref, _timed(partial(reference_fired, ts, xs, trigger), repeats))
             ref_runs = f"best of {repeats + 2} runs"
-        got = trigger.evaluate(ts, xs)[0]
+        got = trigger.fired(ts, xs)
         mismatches = int(np.count_nonzero(got != np.array(expected, dtype=bool)))
 
         vec_rate, ref_rate = n_points / vec, ref_points / ref
         fast_enough = vec_rate / ref_rate >= 100
-        why = "" if fast_enough else "evaluate profile: " + profile(trigger, timestamps, values)
+        why = "" if fast_enough else "profile: " + profile(trigger, timestamps, values)
         results += [
             Result(SECTION, f"WindowTrigger, {label}, {n_points:,} pts", vec_rate, "pts/s"),
             Result(
@@ -156,11 +156,9 @@ def run(n_points: int, ref_points: int, repeats: int = 3) -> list[Result]:
     # The general path, for irregular timestamps: informational, with its own agreement check.
     jt, jx = make_series(n_points, jitter_ms=200)
     trigger = WindowTrigger(window_seconds=WINDOWS[0] * STEP_MS / 1000)
-    jittered = _timed(partial(trigger.evaluate, jt, jx), repeats)
+    jittered = _timed(partial(trigger.fired, jt, jx), repeats)
     expected = np.array(reference_fired(jt[:ref_points], jx[:ref_points], trigger), dtype=bool)
-    mismatches = int(
-        np.count_nonzero(trigger.evaluate(jt[:ref_points], jx[:ref_points])[0] != expected)
-    )
+    mismatches = int(np.count_nonzero(trigger.fired(jt[:ref_points], jx[:ref_points]) != expected))
     results += [
         Result(
             SECTION,
@@ -188,7 +186,7 @@ def run(n_points: int, ref_points: int, repeats: int = 3) -> list[Result]:
             "x",
             "<= 1.5x",
             ratio <= 1.5,
-            f"WindowTrigger.evaluate on {n_points:,} pts: "
+            f"WindowTrigger.fired on {n_points:,} pts: "
             + ", ".join(f"{p}-pt {s * 1000:.0f} ms" for p, s in vec_seconds.items())
             + f" (best of {repeats})",
         )

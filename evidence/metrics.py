@@ -108,7 +108,7 @@ def longest_run_onset(
 
 def compare(series: Series, trigger: WindowTrigger, min_run: int = 3) -> BaselineComparison:
     t, v = series.timestamps, series.values
-    fired, _, _ = trigger.evaluate(t, v) if len(v) else (np.zeros(0, bool), None, None)
+    fired = trigger.fired(t, v)
     step = np.median(np.diff(t.astype(np.int64))) / 1000 if len(t) > 1 else 60.0
     gap = timedelta(seconds=max(3 * float(step), trigger.window_seconds / 5))
     start, run = longest_run_onset(t, fired, gap)

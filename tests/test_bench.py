@@ -73,7 +73,7 @@ def _duplicated_timestamps():
 )
 def test_reference_fires_where_window_trigger_fires(data, trigger):
     timestamps, values = data
-    fired = trigger.evaluate(timestamps, values)[0]
+    fired = trigger.fired(timestamps, values)
     assert fired.any()
     assert reference_fired(timestamps, values, trigger) == fired.tolist()
 
