@@ -77,6 +77,7 @@ class ModelChoice:
     name: str
     state: FallbackState
     for_agent: Callable[[str], Model]  # agent name (metrics, logs, commander) -> model
+    remote_model: Model | None = None  # the remote model alone, e.g. for an evaluation judge
 
     @property
     def remote(self) -> bool:
@@ -124,7 +125,7 @@ def choose(flag: str | None, env: Mapping[str, str] = os.environ) -> ModelChoice
             fallback_on=(ModelAPIError,),
         )
 
-    return ModelChoice(name, state, for_agent)
+    return ModelChoice(name, state, for_agent, remote)
 
 
 def _openrouter(model_id: str, key: str, base_url: str | None, timeout: float) -> Model:

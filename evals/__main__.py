@@ -106,7 +106,7 @@ def _main(args: argparse.Namespace) -> int:
         return 0
     choice = choose(args.model, os.environ)
     # The judge is a remote model's opinion: never in offline mode, never decisive.
-    judge_model = args.model if choice.remote and not args.no_judge else None
+    judge_model = choice.remote_model if choice.remote and not args.no_judge else None
     clock = time.perf_counter()
     run = run_suite(
         cases,
@@ -125,7 +125,7 @@ def _main(args: argparse.Namespace) -> int:
         "seed": None if args.bundle else args.seed,
         "now": None if args.bundle else args.now.isoformat().replace("+00:00", "Z"),
         "repeat": args.repeat,
-        "judge": judge_model,
+        "judge": choice.name if judge_model else None,
         "bundles": [str(b) for b in args.bundle],
         "wall_s": round(wall, 3),
     }
