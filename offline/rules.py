@@ -111,7 +111,7 @@ def _bad_deploy(ev: ServiceEvidence, d: DeployView, strong: bool) -> Finding:
         *(describe(c) for c in ev.comparisons),
         *log_evidence(logs),
     ]
-    pool = " DB connection pool exhausted;" if tag(logs, "pool_exhaustion") else ""
+    pool = " The DB connection pool is exhausted." if tag(logs, "pool_exhaustion") else ""
     if config:
         changed = "; ".join(
             f"{s.key} {s.old} -> {s.new}" for s in (diff.settings_changed if diff else [])[:3]
