@@ -14,27 +14,17 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rich.console import Console
-
 import scenarios
-from errors import IncidentCommanderError, UsageError
+from cli import Parser, aware_time, console, run
 from llm import choose
 from models import RCAReport
 from pipeline import Investigation, detect, investigate
 from report import check_free, validate_incident_id
 from triggers import WindowTrigger, group_anomalies
 
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
-        raise UsageError(f"{message} (see --help)")
-
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = _Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--scenario", default=scenarios.DEFAULT, help="built-in scenario to run")
     p.add_argument("--bundle", type=Path, help="investigate an incident bundle directory")
     p.add_argument(
@@ -54,20 +44,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=42, help="seed of the built-in scenarios")
     p.add_argument(
         "--now",
-        type=_aware,
+        type=aware_time,
         help="end of a scenario's data, ISO 8601 with offset (default: the current time)",
     )
     return p.parse_args(argv)
-
-
-def _aware(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
-    if value.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"--now needs a UTC offset, got {text!r}")
-    return value.astimezone(UTC)
 
 
 @contextmanager
@@ -78,11 +58,7 @@ def stage(number: int, text: str) -> Iterator[None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:
-        return _main(parse_args(argv))
-    except IncidentCommanderError as exc:
-        errors.print(f"error: {exc}", soft_wrap=True, markup=False, style="red")
-        return exc.exit_code
+    return run(_main, lambda: parse_args(argv))
 
 
 def _main(args: argparse.Namespace) -> int:

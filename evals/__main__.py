@@ -11,33 +11,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rich.console import Console
-
-from errors import IncidentCommanderError, UsageError
+from cli import Parser, aware_time, console, run
 from evals.cases import EvalCase, bundle_cases, scenario_cases
 from evals.results import write_results
 from evals.suite import SuiteRun, run_suite
 from llm import choose
 
 DEFAULT_NOW = "2026-03-15T14:30:00Z"  # a fixed clock, so offline runs are reproducible
-
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
-        raise UsageError(f"{message} (see --help)")
-
-
-def _aware(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
-    if value.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"--now needs a UTC offset, got {text!r}")
-    return value.astimezone(UTC)
 
 
 def _positive(text: str) -> int:
@@ -47,7 +27,7 @@ def _positive(text: str) -> int:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = _Parser(
+    p = Parser(
         prog="python -m evals",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -72,8 +52,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=42, help="seed of the built-in scenarios")
     p.add_argument(
         "--now",
-        type=_aware,
-        default=_aware(DEFAULT_NOW),
+        type=aware_time,
+        default=aware_time(DEFAULT_NOW),
         help=f"end of the scenarios' data, ISO 8601 with offset (default {DEFAULT_NOW})",
     )
     p.add_argument(
@@ -88,11 +68,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:
-        return _main(parse_args(argv))
-    except IncidentCommanderError as exc:
-        errors.print(f"error: {exc}", soft_wrap=True, markup=False, style="red")
-        return exc.exit_code
+    return run(_main, lambda: parse_args(argv))
 
 
 def _main(args: argparse.Namespace) -> int:
