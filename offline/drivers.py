@@ -16,6 +16,7 @@ from evidence.logs import LogsView, ServiceLogDetails
 from evidence.metrics import BaselineComparison, MetricSummary
 from models import LogEntry
 from offline import rules
+from offline.draft import draft
 from offline.history import History, call_key, read
 
 Call = tuple[str, dict[str, Any]]
@@ -199,9 +200,9 @@ def commander_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResp
         }
     noise = [c for c in comparisons if c not in real]
     bystanders = [logs[(s, first.isoformat())] for s in others if (s, first.isoformat()) in logs]
-    draft = rules.draft(evidence, bystanders, noise, triggered_at)
+    report = draft(evidence, bystanders, noise, triggered_at)
     return ModelResponse(
-        parts=[ToolCallPart(info.output_tools[0].name, draft.model_dump(mode="json"))]
+        parts=[ToolCallPart(info.output_tools[0].name, report.model_dump(mode="json"))]
     )
 
 

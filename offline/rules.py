@@ -19,10 +19,9 @@ from evidence.statements import (
     log_evidence,
     new_errors,
     new_exceptions,
-    new_trouble,
     tag,
 )
-from models import Finding, RCADraft, TimelineEvent
+from models import Finding
 
 DEPLOY_WINDOW_MINUTES = 30
 _CLASS_NAME = re.compile(r"\b([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+)\b")
@@ -134,7 +133,7 @@ def _bad_deploy(ev: ServiceEvidence, d: DeployView, strong: bool) -> Finding:
     )
 
 
-def _saturated(ev: ServiceEvidence) -> tuple[list[BaselineComparison], str | None]:
+def saturated(ev: ServiceEvidence) -> tuple[list[BaselineComparison], str | None]:
     """The metrics pinned at their limit, and what ran out, from metric names and new logs."""
     pinned = [c for c in ev.comparisons if is_pinned(c)]
     samples = [
@@ -160,7 +159,7 @@ def _deploy_note(ev: ServiceEvidence) -> str:
     )
 
 
-def _deploy_to_blame(ev: ServiceEvidence) -> DeployView | None:
+def deploy_to_blame(ev: ServiceEvidence) -> DeployView | None:
     for d in ev.recent_deploys():
         diff = ev.diffs.get(d.commit)
         if diff is not None and diff.kind in ("docs", "test", "empty"):
@@ -179,7 +178,7 @@ def diagnose(ev: ServiceEvidence) -> Finding | None:
         return None
 
     ramps = [c for c in comps if is_memory(c) and c.shape == "ramp" and c.sawtooth_drops == 0]
-    deploy = _deploy_to_blame(ev)
+    deploy = deploy_to_blame(ev)
     if ramps and (tag(logs, "oom") or tag(logs, "gc_pressure") or deploy is None):
         return _memory_leak(ev, ramps, strong)
     if deploy is not None:
@@ -232,7 +231,7 @@ def diagnose(ev: ServiceEvidence) -> Finding | None:
             confidence=_confidence(1 + errors + strong + bool(troubled.get(dep))),
         )
 
-    pinned, what = _saturated(ev)
+    pinned, what = saturated(ev)
     saturation = tag(logs, "saturation") + tag(logs, "pool_exhaustion")
     if saturation or pinned:
         evidence = [
@@ -268,130 +267,3 @@ def diagnose(ev: ServiceEvidence) -> Finding | None:
             confidence=0.3,
         )
     return None
-
-
-def remediation(f: Finding, ev: ServiceEvidence) -> list[str]:
-    d = _deploy_to_blame(ev)
-    if f.action == "rollback" and d is not None:
-        return [
-            f"Roll back {d.service} from {d.version} (commit {d.commit}) to the previous "
-            "version now",
-            f"Confirm {f.service} latency and error rate return to baseline",
-            "Review the change before redeploying; add a check for the values it changed",
-        ]
-    if f.category == "memory_leak":
-        return [
-            f"Capture a heap dump (or memory profile) from one {f.service} pod before it is "
-            "restarted",
-            f"Restart {f.service} (rolling) now to restore headroom",
-            "Fix the leak in code (unregistered listeners, caches without a TTL or bound, "
-            "goroutines or handles never released), guided by the dump",
-        ]
-    if f.category == "resource_saturation":
-        what = _saturated(ev)[1] or "the exhausted resource"
-        return [
-            f"Add capacity to {f.service} now: more {what} (scale out or resize)",
-            f"Find what consumes the {what} of {f.service}, free it, and alert well before "
-            "the limit",
-        ]
-    if f.action == "scale_out":
-        return [
-            f"Scale out {f.service} now",
-            f"Find what consumes the capacity of {f.service} and set alerts before its limit",
-        ]
-    if f.action == "failover":
-        return [
-            f"Fail over or route {f.service} around its failing dependency",
-            "Escalate to the dependency's owners",
-            "Verify error rates recover",
-        ]
-    return [f"Escalate to the owners of {f.service} with this report"]
-
-
-def affected(findings: list[Finding], others: list[ServiceLogDetails]) -> list[str]:
-    names = [f.service for f in findings]
-    names += [d.service for d in others if new_trouble(d)]
-    return list(dict.fromkeys(names))
-
-
-def _names(service: str, text: str) -> bool:
-    return re.search(rf"(?<![\w-]){re.escape(service)}(?![\w-])", text) is not None
-
-
-def collapse_symptoms(findings: list[Finding]) -> list[Finding]:
-    """A dependency failure whose dependency has its own root cause is a symptom of it.
-
-    The symptom is folded into the cause's evidence, so the report still shows the impact.
-    """
-    causes = {f.service: f for f in findings if f.category != "dependency_failure"}
-    kept = []
-    for f in findings:
-        cause = next(
-            (
-                c
-                for s, c in causes.items()
-                if f.category == "dependency_failure" and _names(s, f.summary)
-            ),
-            None,
-        )
-        if cause is None:
-            kept.append(f)
-        else:
-            cause.evidence.append(f"knock-on: {f.service} fails on it ({f.evidence[0]})")
-    return kept
-
-
-def draft(
-    evidence: list[ServiceEvidence],
-    others: list[ServiceLogDetails],
-    noise: list[BaselineComparison],
-    triggered_at: datetime,
-) -> RCADraft:
-    found = [(diagnose(ev), ev) for ev in evidence]
-    diagnosed = [f for f, _ in found if f is not None]
-    findings = collapse_symptoms(diagnosed)
-    ev_of = {ev.service: ev for _, ev in found}
-    timeline = [TimelineEvent(timestamp=triggered_at, event="anomaly detection fired")]
-    for ev in evidence:
-        for d in ev.deploys:
-            if -10 <= d.minutes_before_onset <= 60:
-                timeline.append(
-                    TimelineEvent(
-                        timestamp=d.deployed_at, event=f"{d.service} {d.version} deployed"
-                    )
-                )
-        for c in ev.comparisons:
-            if c.onset:
-                timeline.append(
-                    TimelineEvent(timestamp=c.onset, event=f"{c.metric} onset ({c.shape})")
-                )
-        if ev.logs and ev.logs.first_error_after_onset:
-            timeline.append(
-                TimelineEvent(
-                    timestamp=ev.logs.first_error_after_onset,
-                    event=f"first {ev.service} error after onset",
-                )
-            )
-    timeline = sorted(
-        {(e.timestamp, e.event): e for e in timeline}.values(), key=lambda e: e.timestamp
-    )
-    if not findings:
-        blips = ", ".join(f"{c.metric} ({c.anomalous_points})" for c in noise) or "none"
-        return RCADraft(
-            root_cause="No incident: the anomalies were isolated excursions with no sustained "
-            f"change and no corroborating errors (points above threshold: {blips}).",
-            timeline=timeline,
-            affected_services=[],
-            remediation_steps=["No action needed; keep watching the metrics"],
-            confidence=0.1,
-            findings=[],
-        )
-    steps = [s for f in findings for s in remediation(f, ev_of[f.service])]
-    return RCADraft(
-        root_cause=" ".join(f.summary for f in findings),
-        timeline=timeline,
-        affected_services=affected(findings + diagnosed, others),
-        remediation_steps=list(dict.fromkeys(steps)),
-        confidence=round(sum(f.confidence for f in findings) / len(findings), 2),
-        findings=findings,
-    )
