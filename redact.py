@@ -12,6 +12,7 @@ idempotent.
 """
 
 import re
+from functools import lru_cache
 
 MARKER = "[REDACTED]"
 
@@ -145,3 +146,43 @@ def _redacted_pem_body(body: str, end: str) -> str:
     if end.startswith("------"):  # a removed END line: the diff's - is already in prefix
         end = end[1:]
     return f"\n{prefix}{MARKER}" + (f"\n{prefix}{end}" if end else "")
+
+
+def redact_json(value):
+    """A copy of a JSON value (dicts, lists, scalars) with every secret in it redacted."""
+    return _redacted_json(value, secret=False)
+
+
+def _redacted_json(value, secret: bool):
+    """A copy of a JSON value with its text redacted; under a secret's key, MARKER instead.
+
+    A key names a secret (password, api_key, token...) when redact() would hide what follows it.
+    """
+    # Structure hides what redact() relies on: {"password": "hunter2"} holds a secret that
+    # neither "password" nor "hunter2" shows on its own.
+    if type(value) is str:  # the usual case first: this runs for every value of every line
+        return MARKER if secret else redact(value)
+    if isinstance(value, dict):
+        copy = {}
+        for key, item in value.items():
+            text, names_secret = _key(key)
+            copy[text] = _redacted_json(item, secret or names_secret)
+        return copy
+    if isinstance(value, list | tuple):
+        return [_redacted_json(item, secret) for item in value]
+    if isinstance(value, bool) or value is None:
+        return value  # no secret fits in true, false or null
+    if isinstance(value, str):
+        return MARKER if secret else redact(value)
+    if isinstance(value, int | float):
+        return MARKER if secret else value
+    raise TypeError(f"log attributes must hold JSON values, got {value!r}")
+
+
+@lru_cache(maxsize=4096)  # a bundle repeats a few keys on every line
+def _key(key: str) -> tuple[str, bool]:
+    """The key redacted, and whether redact() treats what follows it as a secret."""
+    if not isinstance(key, str):
+        raise TypeError(f"log attribute keys must be str, got {key!r}")
+    probe = f"{key}=x"
+    return redact(key), redact(probe) != probe

@@ -8,13 +8,12 @@ so nothing downstream (tools, models, reports) can see a secret.
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
 
 from errors import UsageError
-from redact import MARKER, redact
+from redact import redact, redact_json
 
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 LEVEL_CODE = {name: code for code, name in enumerate(LEVELS)}
@@ -229,40 +228,5 @@ def _attribute_column(attributes: Sequence[dict | None], order: np.ndarray) -> n
             raise TypeError(f"log attributes must be a dict or None, got {found!r}")
         if column is None:
             column = np.full(len(order), None, dtype=object)
-        column[row] = _redacted(found, secret=False)
+        column[row] = redact_json(found)
     return column
-
-
-def _redacted(value, secret: bool):
-    """A copy of a JSON value with its text redacted; under a secret's key, MARKER instead.
-
-    A key names a secret (password, api_key, token...) when redact() would hide what follows it.
-    """
-    # Structure hides what redact() relies on: {"password": "hunter2"} holds a secret that
-    # neither "password" nor "hunter2" shows on its own.
-    if type(value) is str:  # the usual case first: this runs for every value of every line
-        return MARKER if secret else redact(value)
-    if isinstance(value, dict):
-        copy = {}
-        for key, item in value.items():
-            text, names_secret = _key(key)
-            copy[text] = _redacted(item, secret or names_secret)
-        return copy
-    if isinstance(value, list | tuple):
-        return [_redacted(item, secret) for item in value]
-    if isinstance(value, bool) or value is None:
-        return value  # no secret fits in true, false or null
-    if isinstance(value, str):
-        return MARKER if secret else redact(value)
-    if isinstance(value, int | float):
-        return MARKER if secret else value
-    raise TypeError(f"log attributes must hold JSON values, got {value!r}")
-
-
-@lru_cache(maxsize=4096)  # a bundle repeats a few keys on every line
-def _key(key: str) -> tuple[str, bool]:
-    """The key redacted, and whether redact() treats what follows it as a secret."""
-    if not isinstance(key, str):
-        raise TypeError(f"log attribute keys must be str, got {key!r}")
-    probe = f"{key}=x"
-    return redact(key), redact(probe) != probe
