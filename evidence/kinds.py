@@ -104,3 +104,11 @@ def resource(texts: list[str]) -> str | None:
             if pattern.search(text.replace("_", " ")):
                 return kind
     return None
+
+
+_HEADROOM_WORDS = {"avail", "available", "free", "remaining", "headroom", "idle", "left"}
+
+
+def falls_when_bad(name: str) -> bool:
+    """Headroom metrics (free disk, available memory, idle CPU) are in trouble when they fall."""
+    return not _HEADROOM_WORDS.isdisjoint(words(name))
