@@ -106,9 +106,10 @@ def _main(args: argparse.Namespace) -> int:
         console.print("No anomaly fired: nothing to investigate, no report written.")
         return 0
     for g in group_anomalies(anomalies):
+        side, worst = ("above", "peak") if g.direction == "above" else ("below", "low")
         console.print(
-            f"  - {g.metric} ({g.service}): {g.count} points above threshold, "
-            f"peak {g.peak:.4g} vs threshold {g.threshold:.4g}, first at "
+            f"  - {g.metric} ({g.service}): {g.count} points {side} threshold, "
+            f"{worst} {g.peak:.4g} vs threshold {g.threshold:.4g}, first at "
             f"{g.first:%H:%M:%S}Z",
             soft_wrap=True,
         )

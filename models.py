@@ -19,6 +19,7 @@ Category = Literal[
 ]
 Action = Literal["rollback", "restart", "scale_out", "failover", "escalate"]
 Level = Literal["DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
+Direction = Literal["above", "below"]
 
 CATEGORIES: tuple[str, ...] = Category.__args__
 ACTIONS: tuple[str, ...] = Action.__args__
@@ -40,6 +41,7 @@ class MetricAnomaly(BaseModel):
     timestamp: datetime
     baseline_mean: float
     baseline_std: float
+    direction: Direction = "above"  # "below": a headroom metric fell under mean - N·sigma
 
     _utc = field_validator("timestamp")(_as_utc)
 
@@ -52,8 +54,9 @@ class AnomalyGroup(BaseModel):
     count: int
     first: datetime
     last: datetime
-    peak: float
+    peak: float  # the highest value, or the lowest for direction "below"
     threshold: float
+    direction: Direction = "above"
 
 
 class LogEntry(BaseModel):

@@ -18,11 +18,12 @@ from agents.deps import InvestigationDeps, ReportSettings
 from agents.logs_agent import investigate_logs
 from agents.metrics_agent import investigate_metrics
 from errors import InvestigationError
+from evidence.kinds import falls_when_bad
 from llm import ModelChoice
 from models import AgentUsage, IncidentContext, LogSummary, MetricAnomaly, RCAReport
 from report import write_report
 from telemetry import Telemetry
-from triggers import WindowTrigger, group_anomalies
+from triggers import WindowTrigger, group_anomalies, incident_start
 
 Stage = Callable[[int, str], AbstractContextManager[object]]
 
@@ -31,7 +32,8 @@ def detect(telemetry: Telemetry, trigger: WindowTrigger) -> list[MetricAnomaly]:
     anomalies = []
     for name, info in telemetry.metrics().items():
         s = telemetry.series(name)
-        anomalies += trigger.detect(name, s.timestamps, s.values, service=info.service)
+        direction = "below" if falls_when_bad(name) else "above"
+        anomalies += trigger.detect(name, s.timestamps, s.values, info.service, direction)
     return sorted(anomalies, key=lambda a: a.timestamp)
 
 
@@ -129,7 +131,7 @@ def partial_report(inv: Investigation, gathered: Gathered, failure: str) -> RCAR
         remediation_steps=["Investigate manually from the anomalies, triage and logs below"],
         confidence=0.0,
         findings=[],
-        triggered_at=min(a.timestamp for a in inv.anomalies),
+        triggered_at=incident_start(inv.anomalies),
         model=inv.choice.name,
         answered_by=list(dict.fromkeys(gathered.answered_by)),
         fell_back=state.fell_back,

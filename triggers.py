@@ -1,11 +1,11 @@
 """Anomaly detection: the seeded mock series and the WindowTrigger that fires on them."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import numpy as np
 
-from models import AnomalyGroup, MetricAnomaly
+from models import AnomalyGroup, Direction, MetricAnomaly
 from telemetry import to_datetime, to_datetime64
 
 # metric -> (service, unit, description) of the five built-in series.
@@ -80,8 +80,10 @@ class WindowTrigger:
 
     Window statistics come from prefix sums over the time-sorted points, so the cost is
     O(n log n) whatever the window length. Points with fewer than `min_points` baseline
-    points are not judged. A flat baseline (sigma = 0) fires on any rise above it beyond
-    float rounding, without division warnings.
+    points are not judged; so that coarse data (a minute between scrapes) can be judged at
+    all, a window shorter than `min_points` + 2 of the series' own steps is widened to that.
+    A flat baseline (sigma = 0) fires on any rise above it beyond float rounding, without
+    division warnings. `direction="below"` watches for falls instead (free disk, idle CPU).
     """
 
     window_seconds: float = 300
@@ -89,9 +91,23 @@ class WindowTrigger:
     guard_seconds: float | None = None
     min_points: int = 10
 
-    def fired(self, timestamps: np.ndarray, values: np.ndarray) -> np.ndarray:
+    def fired(
+        self, timestamps: np.ndarray, values: np.ndarray, direction: Direction = "above"
+    ) -> np.ndarray:
         """Which points fire; timestamps must be sorted."""
-        return self._scan(timestamps, values)[0]
+        trigger = self.for_series(timestamps)
+        return trigger._scan(timestamps, values if direction == "above" else -values)[0]
+
+    def for_series(self, timestamps: np.ndarray) -> "WindowTrigger":
+        """This trigger, its window widened if it holds too few of the series' steps."""
+        head = timestamps[:10_001].astype("datetime64[ms]", copy=False).view(np.int64)
+        if len(head) < 2:
+            return self
+        step = float(np.median(np.diff(head))) / 1000
+        needed = (self.min_points + 2) * step
+        if needed <= self.window_seconds:
+            return self
+        return replace(self, window_seconds=needed)
 
     def _scan(
         self, timestamps: np.ndarray, values: np.ndarray
@@ -137,14 +153,16 @@ class WindowTrigger:
         timestamps: np.ndarray,
         values: np.ndarray,
         service: str = "unknown",
+        direction: Direction = "above",
     ) -> list[MetricAnomaly]:
         """One MetricAnomaly per point that fires."""
         order = np.argsort(timestamps, kind="stable")
         timestamps, values = timestamps[order], np.asarray(values, dtype=np.float64)[order]
-        fired, mean_c, var, centre = self._scan(timestamps, values)
+        sign = 1.0 if direction == "above" else -1.0  # a fall is a rise of the negated series
+        fired, mean_c, var, centre = self.for_series(timestamps)._scan(timestamps, sign * values)
         idx = np.flatnonzero(fired)
-        mean, sigma = mean_c[idx] + centre, np.sqrt(var[idx])
-        threshold = mean + self.threshold_multiplier * sigma
+        mean, sigma = sign * (mean_c[idx] + centre), np.sqrt(var[idx])
+        threshold = mean + sign * self.threshold_multiplier * sigma
         return [
             MetricAnomaly(
                 metric=metric,
@@ -154,6 +172,7 @@ class WindowTrigger:
                 timestamp=to_datetime(timestamps[i]),
                 baseline_mean=float(mean[k]),
                 baseline_std=float(sigma[k]),
+                direction=direction,
             )
             for k, i in enumerate(idx)
         ]
@@ -194,6 +213,26 @@ def _searched_sums(t: np.ndarray, prefix: np.ndarray, guard: int, window: int):
     return prefix[0, hi] - prefix[0, lo], prefix[1, hi] - prefix[1, lo], (hi - lo).astype(float)
 
 
+def incident_start(anomalies: list[MetricAnomaly], run: int = 3) -> datetime:
+    """When the incident began: the first anomaly that starts a run of `run` on its metric.
+
+    A run is `run` anomalies of one metric within ten minutes; an isolated noise blip hours
+    earlier does not start an incident. Without any run, the first anomaly.
+    """
+    times: dict[str, list[datetime]] = {}
+    for a in anomalies:
+        times.setdefault(a.metric, []).append(a.timestamp)
+    starts = []
+    for ts in times.values():
+        ts.sort()
+        starts += [
+            ts[i]
+            for i in range(len(ts) - run + 1)
+            if ts[i + run - 1] - ts[i] <= timedelta(minutes=10)
+        ][:1]
+    return min(starts, default=min(a.timestamp for a in anomalies))
+
+
 def group_anomalies(anomalies: list[MetricAnomaly]) -> list[AnomalyGroup]:
     """Per metric: how many points fired, when, the peak and the threshold at the peak."""
     by_metric: dict[str, list[MetricAnomaly]] = {}
@@ -201,7 +240,8 @@ def group_anomalies(anomalies: list[MetricAnomaly]) -> list[AnomalyGroup]:
         by_metric.setdefault(a.metric, []).append(a)
     groups = []
     for metric, items in by_metric.items():
-        peak = max(items, key=lambda a: a.value)
+        worst = max if items[0].direction == "above" else min
+        peak = worst(items, key=lambda a: a.value)
         groups.append(
             AnomalyGroup(
                 metric=metric,
@@ -211,6 +251,7 @@ def group_anomalies(anomalies: list[MetricAnomaly]) -> list[AnomalyGroup]:
                 last=max(a.timestamp for a in items),
                 peak=peak.value,
                 threshold=peak.threshold,
+                direction=items[0].direction,
             )
         )
     return sorted(groups, key=lambda g: g.first)

@@ -17,7 +17,7 @@ from pydantic_ai.usage import UsageLimits
 
 from models import AgentUsage, IncidentContext, MetricAnomaly
 from telemetry import Telemetry
-from triggers import WindowTrigger, group_anomalies
+from triggers import WindowTrigger, group_anomalies, incident_start
 
 T = TypeVar("T")
 
@@ -53,7 +53,7 @@ class InvestigationDeps:
 
     @property
     def triggered_at(self) -> datetime:
-        return min(a.timestamp for a in self.anomalies)
+        return incident_start(list(self.anomalies))
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ def reference_fired(
     Baseline of the point at t: the points in [t - guard - window, t - guard); the mean and
     the population sigma are recomputed from the window's contents for every point.
     """
+    trigger = trigger.for_series(timestamps)  # the window WindowTrigger settles on for this step
     t_ms = timestamps.astype("datetime64[ms]").astype(np.int64).tolist()
     x = np.asarray(values, dtype=np.float64).tolist()
     window = int(trigger.window_seconds * 1000)

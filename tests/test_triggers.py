@@ -117,3 +117,39 @@ def test_grid_path_equals_the_searched_path(n, step, guard, window):
     searched = triggers._searched_sums(t, prefix, guard, window)
     for a, b in zip(grid, searched, strict=True):
         np.testing.assert_allclose(a, b, atol=1e-9)
+
+
+def test_coarse_sampling_widens_the_window_so_points_are_judged():
+    # 60 s scrapes: a 300 s window holds only 5 baseline points, fewer than min_points.
+    t = _times(300, step=60)
+    v = np.random.default_rng(9).normal(100, 2, 300)
+    v[200:] += 40
+    trigger = WindowTrigger()
+    assert trigger.for_series(t).window_seconds == (trigger.min_points + 2) * 60
+    fired = trigger.detect("m", t, v)
+    assert triggers.incident_start(fired) == datetime(2026, 3, 15, 15, 20, tzinfo=UTC)
+    assert WindowTrigger().for_series(_times(300, step=10)).window_seconds == 300
+
+
+def test_direction_below_fires_on_falls_and_reports_in_the_original_scale():
+    t = _times(400)
+    v = np.random.default_rng(4).normal(500, 5, 400)
+    v[300:] = np.linspace(450, 20, 100)  # free space draining away
+    below = WindowTrigger().detect("disk_free", t, v, direction="below")
+    assert below and all(a.direction == "below" for a in below)
+    assert all(a.value < a.threshold < a.baseline_mean for a in below)
+    fall = datetime(2026, 3, 15, 12, 50, tzinfo=UTC)
+    assert sum(a.timestamp >= fall for a in below) >= 50  # most of the fall fires
+    upward = WindowTrigger().detect("disk_free", t, v)
+    assert not [a for a in upward if a.timestamp >= fall]  # rising detection sees no fall
+    (group,) = group_anomalies(below)
+    assert group.peak == min(a.value for a in below) and group.direction == "below"
+
+
+def test_incident_start_skips_an_isolated_early_blip():
+    t, v = generate_mock_series(NOW, seed=7, memory_leak=False)["checkout_latency_p99"]
+    anomalies = WindowTrigger().detect("m", t, v)
+    blip = anomalies[0].model_copy(update={"timestamp": NOW - timedelta(hours=3)})
+    start = triggers.incident_start([blip, *anomalies])
+    assert start == triggers.incident_start(anomalies)
+    assert NOW - timedelta(minutes=26) <= start <= NOW - timedelta(minutes=24)  # the real onset
