@@ -22,8 +22,15 @@ _STORAGE_WORDS = {
     "network", "net", "rx", "tx", "received", "sent", "transmit", "bandwidth", "io",
 }  # fmt: skip
 _RATE_WORDS = ("request", "requests", "rps", "qps", "throughput", "traffic", "hits")
+# Requests turned away on purpose (rate limits, load shedding) grow with the load itself.
+_REJECTION_WORDS = ("rejected", "429", "throttled", "ratelimited", "shed", "dropped")
+_ERROR_WORDS = (
+    "error", "errors", "err", "fail", "failed", "failure", "failures", "5xx", "4xx",
+    "500", "502", "503", "504", "exception", "exceptions", *_REJECTION_WORDS,
+)  # fmt: skip
+_LATENCY_WORDS = ("latency", "duration", "lag", "p50", "p75", "p90", "p95", "p99", "99p", "95p")
 _NOT_LOAD_WORDS = (
-    "error", "errors", "fail", "failed", "failures", "rejected", "5xx", "4xx",
+    *_ERROR_WORDS,
     "duration", "latency", "time", "seconds", "ms", "size", "bytes", "p50", "p90", "p95", "p99",
 )  # fmt: skip
 TIME_UNITS = {"s", "sec", "seconds", "ms", "milliseconds", "us", "µs", "ns", "min", "minutes"}
@@ -68,6 +75,20 @@ def is_request_rate(c: BaselineComparison) -> bool:
     if set(w) & set(_NOT_LOAD_WORDS) or unit in TIME_UNITS or unit in BYTE_UNITS:
         return False
     return bool(set(w) & set(_RATE_WORDS)) or unit.startswith("req") or "req/" in unit
+
+
+def is_error_rate(c: BaselineComparison) -> bool:
+    """Errors, failures or rejections: what users feel when something breaks."""
+    return not set(words(c.metric)).isdisjoint(_ERROR_WORDS)
+
+
+def is_rejection(c: BaselineComparison) -> bool:
+    return not set(words(c.metric)).isdisjoint(_REJECTION_WORDS)
+
+
+def is_latency(c: BaselineComparison) -> bool:
+    w = set(words(c.metric))
+    return not w.isdisjoint(_LATENCY_WORDS) or (_unit(c) in TIME_UNITS and not w & {"cpu"})
 
 
 def utilization(c: BaselineComparison) -> float | None:

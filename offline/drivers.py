@@ -21,6 +21,7 @@ from offline.history import History, call_key, read
 
 Call = tuple[str, dict[str, Any]]
 MAX_SERVICES = 8
+DEPLOY_LOOKBACK_MINUTES = 180
 
 
 def _ask(history: History, calls: list[Call]) -> ModelResponse | None:
@@ -125,6 +126,15 @@ def logs_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
     return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, output)])
 
 
+def _deploy_span(first: datetime, last: datetime) -> dict[str, Any]:
+    """Deploys from well before a service's first onset up to its last one.
+
+    A bad deploy can land hours after a normal morning ramp moved the request rate.
+    """
+    minutes = int((last - first).total_seconds() // 60) + DEPLOY_LOOKBACK_MINUTES
+    return {"before": last.isoformat(), "window_minutes": min(minutes, 10080)}
+
+
 def commander_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
     h = read(messages)
     anomalies = _anomalies(h)
@@ -139,9 +149,12 @@ def commander_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResp
     ]
     real = [c for c in comparisons if c.sustained and c.shape not in ("noise", "flat")]
     onsets: dict[str, datetime] = {}
+    latest: dict[str, datetime] = {}
     for c in real:
         if c.onset and (c.service not in onsets or c.onset < onsets[c.service]):
             onsets[c.service] = c.onset
+        if c.onset and (c.service not in latest or c.onset > latest[c.service]):
+            latest[c.service] = c.onset
     log_summary = read_data_block(h.prompt, "log_summary")
     log_counts = dict(log_summary.get("error_counts", {}))
     for e in log_summary.get("key_entries", []):  # services with only warnings count too
@@ -149,7 +162,7 @@ def commander_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResp
     first = min(onsets.values(), default=triggered_at)
     others = [s for s in sorted(log_counts, key=lambda s: -log_counts[s]) if s not in onsets]
     calls = [("get_log_details", {"service": s, "onset": t.isoformat()}) for s, t in onsets.items()]
-    calls += [("list_recent_deploys", {"before": t.isoformat()}) for t in onsets.values()]
+    calls += [("list_recent_deploys", _deploy_span(onsets[s], latest[s])) for s in onsets]
     calls += [
         ("get_log_details", {"service": s, "onset": first.isoformat()})
         for s in others[:MAX_SERVICES]
@@ -162,9 +175,8 @@ def commander_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResp
         for a, r in h.by_tool("get_log_details")
     }
     deploys_at = {
-        a["before"]: [DeployView.model_validate(d) for d in r]
+        call_key("list_recent_deploys", a): [DeployView.model_validate(d) for d in r]
         for a, r in h.by_tool("list_recent_deploys")
-        if "before" in a
     }
     evidence = [
         rules.ServiceEvidence(
@@ -172,7 +184,7 @@ def commander_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResp
             onset=t,
             comparisons=[c for c in real if c.service == s],
             logs=logs.get((s, t.isoformat())),
-            deploys=deploys_at.get(t.isoformat(), []),
+            deploys=deploys_at.get(call_key("list_recent_deploys", _deploy_span(t, latest[s])), []),
         )
         for s, t in onsets.items()
     ]

@@ -10,7 +10,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from evidence.deploys import DeployView, DiffSummary
-from evidence.kinds import is_memory, is_pinned, is_request_rate, resource
+from evidence.kinds import (
+    is_error_rate,
+    is_latency,
+    is_memory,
+    is_pinned,
+    is_rejection,
+    is_request_rate,
+    resource,
+)
 from evidence.logs import ServiceLogDetails
 from evidence.metrics import BaselineComparison
 from evidence.statements import (
@@ -37,17 +45,36 @@ class ServiceEvidence:
     diffs: dict[str, DiffSummary] = field(default_factory=dict)
     dependency_logs: dict[str, ServiceLogDetails] = field(default_factory=dict)
 
+    def symptom_onsets(self) -> list[tuple[int, datetime]]:
+        """When each harm began, errors first, then latency, then anything else but load.
+
+        A service's own onset can be a normal morning ramp in its request rate hours before a
+        bad deploy breaks it: deploys are timed against the symptoms, not the load.
+        """
+        ranked = [
+            (0 if is_error_rate(c) else 1 if is_latency(c) else 2, c.onset)
+            for c in self.comparisons
+            if c.onset and not is_request_rate(c)
+        ]
+        return sorted(ranked, key=lambda r: r[0]) + [(3, self.onset)]
+
     def recent_deploys(self) -> list[DeployView]:
-        """Deploys of this service that landed within the window before onset, newest first."""
-        return sorted(
-            (
-                d
-                for d in self.deploys
-                if d.service == self.service
-                and 0 <= d.minutes_before_onset <= DEPLOY_WINDOW_MINUTES
-            ),
-            key=lambda d: d.minutes_before_onset,
-        )
+        """Deploys of this service within the window before a symptom's onset, best first.
+
+        Each is timed against the onset it precedes (minutes_before_onset).
+        """
+        best: dict[str, tuple[tuple[int, float], DeployView]] = {}
+        for d in self.deploys:
+            if d.service != self.service:
+                continue
+            for rank, onset in self.symptom_onsets():
+                gap = round((onset - d.deployed_at).total_seconds() / 60, 1)
+                key = (rank, gap)
+                if 0 <= gap <= DEPLOY_WINDOW_MINUTES and (
+                    d.commit not in best or key < best[d.commit][0]
+                ):
+                    best[d.commit] = (key, d.model_copy(update={"minutes_before_onset": gap}))
+        return [d for _, d in sorted(best.values(), key=lambda kv: kv[0])]
 
 
 def _confidence(signals: int) -> float:
@@ -144,6 +171,49 @@ def saturated(ev: ServiceEvidence) -> tuple[list[BaselineComparison], str | None
     return pinned, resource([c.metric for c in pinned] + samples)
 
 
+SURGE_RISE_MINUTES = 45  # a surge reaches its new level fast; a diurnal ramp takes hours
+SURGE_MIN_RATIO = 1.5
+SURGE_ERROR_EXCESS = 3  # errors growing this many times faster than load: something broke
+
+
+def surge_symptoms(ev: ServiceEvidence) -> list[str]:
+    """What hurts besides the load itself: latency, errors, a pinned resource, rejections."""
+    found = [
+        f"{c.metric} up" for c in ev.comparisons if is_latency(c) and (c.change_ratio or 2) >= 1.2
+    ]
+    found += [f"{c.metric} up" for c in ev.comparisons if is_error_rate(c)]
+    found += [f"{c.metric} pinned" for c in ev.comparisons if is_pinned(c)]
+    found += [f"{n} '{t}' log lines" for t in ("traffic", "saturation") if (n := tag(ev.logs, t))]
+    return found
+
+
+def surge_rates(ev: ServiceEvidence) -> list[BaselineComparison]:
+    """Request rates that jumped fast to a new level while something else hurt.
+
+    Not a surge: a multi-hour smooth ramp (the time of day) with latency and errors flat, or
+    errors growing far faster than the load (a bug or a failing dependency).
+    """
+    rates = [
+        c
+        for c in ev.comparisons
+        if is_request_rate(c)
+        and c.shape in ("level_shift", "spike", "ramp")
+        and (c.change_ratio or 0) >= SURGE_MIN_RATIO
+        and (c.rise_minutes or 0) <= SURGE_RISE_MINUTES
+    ]
+    if not rates or not surge_symptoms(ev):
+        return []
+    load = max(c.change_ratio or 1 for c in rates)
+    runaway = [
+        c
+        for c in ev.comparisons
+        if is_error_rate(c)
+        and not is_rejection(c)
+        and (c.change_ratio or 0) > SURGE_ERROR_EXCESS * load
+    ]
+    return [] if runaway else rates
+
+
 _INERT = {"docs": "docs", "test": "tests and docs", "empty": "nothing"}
 
 
@@ -184,13 +254,7 @@ def diagnose(ev: ServiceEvidence) -> Finding | None:
     if deploy is not None:
         return _bad_deploy(ev, deploy, strong)
 
-    rates = [
-        c
-        for c in comps
-        if is_request_rate(c)
-        and c.shape in ("level_shift", "spike", "ramp")
-        and (c.change_ratio or 0) >= 1.5
-    ]
+    rates = surge_rates(ev)
     if rates:
         others = [c for c in comps if c not in rates]
         evidence = [
@@ -204,8 +268,8 @@ def diagnose(ev: ServiceEvidence) -> Finding | None:
             category="traffic_surge",
             action="scale_out",
             summary=f"Traffic surge on {ev.service}: request rate x"
-            f"{rates[0].change_ratio:g} with latency and load following; "
-            "no deploy explains it. Scale out.",
+            f"{rates[0].change_ratio:g} within {rates[0].rise_minutes:.0f} min, with "
+            f"{surge_symptoms(ev)[0]} following; no deploy explains it. Scale out.",
             evidence=evidence,
             confidence=_confidence(1 + strong + bool(others) + errors),
         )

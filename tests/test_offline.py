@@ -2,7 +2,7 @@
 
 import asyncio
 from contextlib import nullcontext
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -118,7 +118,7 @@ def _deploy(service="svc", minutes=10, description="release"):
         service=service,
         version="v2",
         commit="abc",
-        deployed_at=T0,
+        deployed_at=T0 - timedelta(minutes=minutes),
         author=None,
         description=description,
         minutes_before_onset=minutes,
