@@ -22,7 +22,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         r" connections?|too many clients|remaining connection slots|pool.{0,40}timed? ?out"
         r"|waiting for (?:a )?connection",
         "oom": r"out ?of ?memory|oomkill|oom-kill|exit code 137|memory limit exceeded",
-        "gc_pressure": r"\bgc\b.{0,30}pause|gc overhead|full gc|allocation failure",
+        "gc_pressure": r"\bgc\b.{0,30}pause|gc overhead|full gc|allocation failure"
+        r"|(?:rss|heap|memory)\b.{0,20}\b\d{2,3}% of (?:the )?(?:cgroup |container |heap )?"
+        r"(?:memory )?limit",
         "exception": r"exception\b|traceback|panic:|nullpointer|typeerror|keyerror|"
         r"attributeerror|indexerror|valueerror|undefined is not|segmentation fault|stack ?trace",
         "dependency": r"connection refused|econnrefused|upstream|no route to host|"

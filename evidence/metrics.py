@@ -52,6 +52,8 @@ class BaselineComparison(BaseModel):
     monotonic_fraction: float | None  # share of steps that go up after onset
     sawtooth_drops: int  # sharp drops after onset (e.g. GC reclaiming memory)
     note: str
+    # One sharp fall after the peak (an OOM kill, a restart): drops are counted up to the peak.
+    reset_after_peak: bool = False
 
 
 def _round(x: float | None) -> float | None:
@@ -141,21 +143,31 @@ def compare(series: Series, trigger: WindowTrigger, min_run: int = 3) -> Baselin
     before = v[: max(cut, 3)]
     after = v[start:]
     b_med = float(np.median(before))
-    spread = 1.4826 * float(np.median(np.abs(before - b_med))) or float(np.std(before)) or 1e-9
+    # A step metric (replicas, restarts) has no spread before onset: floor it, not divide by 0.
+    mad = 1.4826 * float(np.median(np.abs(before - b_med)))
+    spread = mad or max(float(np.std(before)), 0.01 * abs(b_med)) or 1e-9
     a_med, a_max = float(np.median(after)), float(after.max())
     ratio = a_med / b_med if b_med else None
     z = (a_med - b_med) / spread
+    span = max(a_max - b_med, 1e-9)
+    peak = int(np.argmax(after))
+    # One sharp fall after the peak (an OOM kill, a restart) resets a climb: the climb is
+    # judged up to the peak, so the reset is neither a sawtooth nor the end of a spike.
+    reset = peak < len(after) - 1 and float(np.diff(after[peak:]).min()) < -0.5 * span
+    judged = after[: peak + 1] if reset else after
     # Never empty: a series that fell below its baseline still has its own maximum.
     near_peak = np.flatnonzero(after >= a_max - 0.1 * max(a_max - b_med, 0.0))
     rise = (t[start + near_peak[0]] - t[start]).astype("timedelta64[s]").astype(float) / 60
-    steps = np.diff(after)
+    steps = np.diff(judged)
     up = float((steps > 0).mean()) if len(steps) else None
-    span = max(a_max - b_med, 1e-9)
     drops = int((steps < -0.25 * span).sum())
     ended = float(np.median(v[-max(3, len(after) // 10) :])) < b_med + 0.5 * (a_med - b_med)
     sustained = run >= min_run
+    # A climb that began before the data did leaves no flat baseline to measure z against;
+    # against its own straight line it still stands far above the noise.
+    climbing = rise >= 10 and drops == 0 and (up or 0) >= 0.5 and _trend_z(t, v, start + peak) >= 6
     shape: Shape
-    if not sustained or z < 3:
+    if not sustained or (z < 3 and not climbing):
         shape, note = "noise", f"{run} isolated point(s) above threshold; median unchanged"
     elif ratio is not None and abs(ratio - 1) < MINOR_CHANGE and z < MINOR_Z:
         # Statistically visible, practically not: a few percent of slow drift (traffic
@@ -170,6 +182,10 @@ def compare(series: Series, trigger: WindowTrigger, min_run: int = 3) -> Baselin
         shape, note = "spike", "jumped, then came back towards baseline"
     else:
         shape, note = "level_shift", f"jumped within {rise:.1f} min and stayed up"
+    if reset:
+        at = to_datetime(t[start + peak])
+        low = float(after[peak + 1 :].min())
+        note += f"; reset after the peak at {at:%H:%M}Z (fell to {low:.4g}, e.g. OOM kill/restart)"
     return BaselineComparison(
         **head,
         onset=to_datetime(t[start]),
@@ -183,8 +199,21 @@ def compare(series: Series, trigger: WindowTrigger, min_run: int = 3) -> Baselin
         rise_minutes=_round(rise),
         monotonic_fraction=_round(up),
         sawtooth_drops=drops,
+        reset_after_peak=reset,
         note=note,
     )
+
+
+def _trend_z(t: np.ndarray, v: np.ndarray, end: int) -> float:
+    """How far a straight line fitted up to `end` climbs, in units of the noise around it."""
+    if end < 5:
+        return 0.0
+    x = (t[: end + 1] - t[0]).astype("timedelta64[s]").astype(float)
+    y = v[: end + 1]
+    slope, intercept = np.polyfit(x, y, 1)
+    resid = y - (slope * x + intercept)
+    noise = 1.4826 * float(np.median(np.abs(resid - np.median(resid)))) or 1e-9
+    return float(slope * (x[-1] - x[0]) / noise)
 
 
 def window(series: Series, end: datetime, minutes: float) -> Series:

@@ -77,6 +77,10 @@ class ServiceEvidence:
         return [d for _, d in sorted(best.values(), key=lambda kv: kv[0])]
 
 
+def rising(c: BaselineComparison) -> bool:
+    return c.shape in ("ramp", "level_shift") and (c.change_ratio or 0) > 1
+
+
 def _confidence(signals: int) -> float:
     return round(min(0.95, 0.35 + 0.12 * signals), 2)
 
@@ -95,7 +99,7 @@ def _memory_leak(ev: ServiceEvidence, ramps: list[BaselineComparison], strong: b
     summary = (
         f"Memory leak in {ev.service}: {what} grows steadily with no GC sawtooth"
         + (f", {oom} OOM errors/kills" if oom else "")
-        + (f", {gc} GC pause warnings" if gc else "")
+        + (f", {gc} GC pause/memory pressure warnings" if gc else "")
         + "."
     )
     return Finding(
@@ -244,12 +248,16 @@ def diagnose(ev: ServiceEvidence) -> Finding | None:
     metric_lines = [describe(c) for c in comps]
     strong = any((c.robust_z or 0) >= 6 for c in comps)
     errors = new_errors(logs)
-    if not comps and not errors:
+    oom = tag(logs, "oom")  # rare and decisive: one OOM kill counts, unlike ordinary errors
+    if not comps and not errors and not oom:
         return None
 
     ramps = [c for c in comps if is_memory(c) and c.shape == "ramp" and c.sawtooth_drops == 0]
+    if oom and not ramps:
+        # Killed for memory: a sustained memory rise of any shape is the leak that did it.
+        ramps = [c for c in comps if is_memory(c) and rising(c)]
     deploy = deploy_to_blame(ev)
-    if ramps and (tag(logs, "oom") or tag(logs, "gc_pressure") or deploy is None):
+    if ramps and (oom or tag(logs, "gc_pressure") or deploy is None):
         return _memory_leak(ev, ramps, strong)
     if deploy is not None:
         return _bad_deploy(ev, deploy, strong)

@@ -2,12 +2,15 @@
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from evidence.deploys import DeployView
 from evidence.logs import ServiceLogDetails
-from evidence.metrics import BaselineComparison
+from evidence.metrics import BaselineComparison, compare
 from offline import rules
+from telemetry import MetricInfo, Series
+from triggers import WindowTrigger
 
 T0 = datetime(2026, 3, 15, 6, 0, tzinfo=UTC)
 
@@ -138,3 +141,49 @@ def test_deploy_timing_and_surges(service_onset, comparisons, logs, deploys, exp
     assert (finding.category, finding.action) == (category, action)
     if version:
         assert version in finding.summary
+
+
+def _series(values, name="container_memory_working_set_bytes", unit="bytes", step=30):
+    start = np.datetime64("2026-03-15T10:00:00", "ms")
+    stamps = start + np.arange(len(values)) * np.timedelta64(step * 1000, "ms")
+    return Series(MetricInfo(name, "svc", unit), stamps, np.asarray(values, dtype=float))
+
+
+def test_a_climb_reset_by_an_oom_kill_is_a_ramp_not_a_spike():
+    rng = np.random.default_rng(7)
+    n = 480  # 4 h at 30 s: climbs from the first point to the limit, then the kill
+    climb = np.linspace(4.2e8, 1.07e9, 430) + 2e6 * rng.standard_normal(430)
+    after_kill = np.linspace(2.8e8, 3.4e8, n - 430) + 2e6 * rng.standard_normal(n - 430)
+    c = compare(_series(np.concatenate([climb, after_kill])), WindowTrigger())
+    assert (c.shape, c.sawtooth_drops, c.reset_after_peak) == ("ramp", 0, True)
+    assert "reset after the peak" in c.note
+
+
+def test_a_step_metric_has_a_finite_z():
+    values = np.concatenate([np.full(200, 5.0), np.full(100, 9.0)])
+    c = compare(_series(values, "kube_hpa_status_current_replicas", "replicas"), WindowTrigger())
+    assert c.shape == "level_shift" and c.robust_z is not None and c.robust_z < 1e6
+
+
+MEMORY_UP = _c("container_memory_working_set_bytes", "level_shift", "bytes", ratio=1.5)
+
+
+@pytest.mark.parametrize(
+    "comparisons, logs, expected",
+    [
+        # One OOM kill is decisive: the memory rise before it is the leak, whatever its shape.
+        ([MEMORY_UP], _logs({"oom": 1}, errors_after=1), ("memory_leak", "restart")),
+        # Killed for memory with a ramp reset by the kill.
+        (
+            [_c("rss_bytes", "ramp", "bytes", ratio=1.5, rise=85, reset_after_peak=True)],
+            _logs({"oom": 1}, errors_after=1),
+            ("memory_leak", "restart"),
+        ),
+        # Memory up a little with one unrelated error: nothing to say.
+        ([MEMORY_UP], _logs({}, errors_after=1), None),
+    ],
+)
+def test_oom_kills(comparisons, logs, expected):
+    ev = rules.ServiceEvidence(service="svc", onset=T0, comparisons=comparisons, logs=logs)
+    finding = rules.diagnose(ev)
+    assert (finding.category, finding.action) == expected if expected else finding is None
