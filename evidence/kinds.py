@@ -5,14 +5,19 @@ RSS or resident (or it counts bytes and is not storage), a request rate because 
 requests/rps/qps or its unit is req/s, a utilization because its unit is a percent or a ratio.
 """
 
-import re
+from __future__ import annotations
 
-from evidence.metrics import BaselineComparison
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # evidence.metrics asks falls_when_bad which way a metric goes wrong
+    from evidence.metrics import BaselineComparison
 
 BYTE_UNITS = {"b", "byte", "bytes", "kb", "kib", "mb", "mib", "gb", "gib"}
 PERCENT_UNITS = {"%", "percent", "pct"}
 RATIO_UNITS = {"ratio", "fraction", "0-1", "1"}
 PINNED = 0.95  # share of capacity at which a resource counts as pinned at its limit
+NEAR_ZERO = 0.05  # share of its baseline below which headroom counts as gone
 
 _MEMORY_WORDS = ("heap", "mem", "memory", "rss", "resident", "workingset", "oldgen")
 # Bytes that are stored, not held in memory: a growing disk is not a leak.
@@ -106,6 +111,21 @@ def utilization(c: BaselineComparison) -> float | None:
 def is_pinned(c: BaselineComparison) -> bool:
     u = utilization(c)
     return u is not None and u >= PINNED
+
+
+def headroom_left(c: BaselineComparison) -> float | None:
+    """For a headroom metric that dropped, its lowest value as a share of its baseline."""
+    if c.shape != "drop" or not falls_when_bad(c.metric) or not c.baseline_median:
+        return None
+    if c.after_max is None or c.baseline_median <= 0:
+        return None
+    return max(c.after_max, 0.0) / c.baseline_median
+
+
+def headroom_gone(c: BaselineComparison, corroborated: bool) -> bool:
+    """Free space, memory or capacity down to near zero, or half gone with logs saying so."""
+    left = headroom_left(c)
+    return left is not None and (left <= NEAR_ZERO or (corroborated and left <= 0.5))
 
 
 def exception_names(text: str) -> list[str]:

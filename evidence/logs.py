@@ -35,7 +35,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
         "saturation": r"queue (?:is )?full|rejected ?execution|thread ?pool.{0,30}(?:exhausted|"
         r"saturated|full)|too many open files|no space left|disk (?:is )?full|throttl|"
         r"backlog|saturat|load shedding|max(?:imum)? connections reached|at capacity|"
-        r"too many connections|disk ?full|out of (?:disk|file descriptors|threads)",
+        r"too many connections|disk ?full|out of (?:disk|file descriptors|threads)"
+        r"|(?:disk|flood[ -]?stage)[^\n]{0,20}watermark|watermark[^\n]{0,20}exceeded"
+        r"|read-only-allow-delete|insufficient (?:storage|disk)|quota exceeded",
         "traffic": r"rate limit|too many requests|\b429\b|request rate|traffic (?:spike|surge)",
     }.items()
 }

@@ -6,6 +6,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel
 
+from evidence.kinds import falls_when_bad
 from telemetry import Series, to_datetime, to_datetime64
 from triggers import WindowTrigger
 
@@ -44,7 +45,7 @@ class BaselineComparison(BaseModel):
     sustained: bool  # several anomalies close together, not isolated blips
     baseline_median: float | None
     after_median: float | None
-    after_max: float | None
+    after_max: float | None  # the worst value: the lowest for a headroom metric (free disk)
     change_ratio: float | None  # after_median / baseline_median
     robust_z: float | None  # (after_median - baseline_median) / baseline spread
     shape: Shape
@@ -109,6 +110,34 @@ def longest_run_onset(
 
 
 def compare(series: Series, trigger: WindowTrigger, min_run: int = 3) -> BaselineComparison:
+    """The change after onset; a headroom metric (free disk) is judged on its fall."""
+    if not falls_when_bad(series.info.name):
+        return _compare(series, trigger, min_run)
+    c = _compare(Series(series.info, series.timestamps, -series.values), trigger, min_run)
+    return _headroom(c)
+
+
+def _headroom(c: BaselineComparison) -> BaselineComparison:
+    """A comparison of the negated series told the right way up: a rise there is a drop here."""
+    b, a, low = (
+        None if x is None else -x for x in (c.baseline_median, c.after_median, c.after_max)
+    )
+    fields = dict(baseline_median=b, after_median=a, after_max=low)
+    fields["robust_z"] = None if c.robust_z is None else -c.robust_z
+    if c.shape in ("ramp", "level_shift", "spike") and b and low is not None and a is not None:
+        lost = 1 - a / b
+        how = f"steadily over {c.rise_minutes:.0f} min" if c.shape == "ramp" else "sharply"
+        fields["shape"] = "drop"
+        fields["note"] = (
+            f"headroom fell {how}: median {b:.4g} -> {a:.4g} ({lost:.0%} of it lost), "
+            f"lowest {low:.4g} ({low / b:.0%} of the baseline)"
+        )
+    elif c.shape == "drop":  # more headroom than before is no trouble
+        fields["shape"], fields["note"] = "noise", "headroom rose: not a problem"
+    return c.model_copy(update=fields)
+
+
+def _compare(series: Series, trigger: WindowTrigger, min_run: int) -> BaselineComparison:
     t, v = series.timestamps, series.values
     fired = trigger.fired(t, v)
     step = np.median(np.diff(t.astype(np.int64))) / 1000 if len(t) > 1 else 60.0
@@ -182,7 +211,7 @@ def compare(series: Series, trigger: WindowTrigger, min_run: int = 3) -> Baselin
         shape, note = "spike", "jumped, then came back towards baseline"
     else:
         shape, note = "level_shift", f"jumped within {rise:.1f} min and stayed up"
-    if reset:
+    if reset and shape != "noise":
         at = to_datetime(t[start + peak])
         low = float(after[peak + 1 :].min())
         note += f"; reset after the peak at {at:%H:%M}Z (fell to {low:.4g}, e.g. OOM kill/restart)"

@@ -5,7 +5,7 @@ one line (a stack trace keeps its first and last lines); a dependency's own logs
 what a human would look for: new errors, a death just before onset, silence after it.
 """
 
-from evidence.kinds import exception_names, is_memory
+from evidence.kinds import exception_names, headroom_left, is_memory
 from evidence.logs import ServiceLogDetails
 from evidence.metrics import BaselineComparison
 
@@ -17,7 +17,8 @@ def value(x: float | None, unit: str | None) -> str:
     if is_bytes(unit) and abs(x) >= 1024:
         for scale, name in ((1024**4, "TiB"), (1024**3, "GiB"), (1024**2, "MiB"), (1024, "KiB")):
             if abs(x) >= scale:
-                return f"{x / scale:.3g} {name}"
+                q = x / scale  # 1023 MiB, not 1.02e+03 MiB
+                return f"{q:.3g} {name}" if abs(q) < 100 else f"{q:.0f} {name}"
     return f"{x:g} {unit}" if unit else f"{x:g}"
 
 
@@ -36,6 +37,12 @@ def describe(c: BaselineComparison) -> str:
         text = f"{c.metric} ramps from {base} to {peak} over {c.rise_minutes:.0f} min from {when}"
         return text + (", with 0 sharp drops (no GC sawtooth)" if is_memory(c) else "")
     ratio = f"x{c.change_ratio:g}, " if c.change_ratio is not None else ""
+    if (left := headroom_left(c)) is not None:
+        return (
+            f"{c.metric} falls from {base} at {when} to {value(c.after_max, c.unit)}, "
+            f"{left:.0%} of its baseline ({1 - left:.0%} of the headroom gone; "
+            f"median {ratio}z={c.robust_z:g})"
+        )
     return (
         f"{c.metric} {c.shape.replace('_', ' ')} at {when}: median {base} -> "
         f"{value(c.after_median, c.unit)} ({ratio}z={c.robust_z:g})"

@@ -58,22 +58,48 @@ def _names(service: str, text: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(service)}(?![\w-])", text) is not None
 
 
-def collapse_symptoms(findings: list[Finding]) -> list[Finding]:
-    """A dependency failure whose dependency has its own root cause is a symptom of it.
+def collapse_symptoms(
+    findings: list[Finding], evidence: dict[str, ServiceEvidence]
+) -> list[Finding]:
+    """Findings that are symptoms of another finding's root cause are folded into it.
 
+    - a dependency failure whose dependency has its own root cause;
+    - a resource shortage seen only in a caller's logs, when another service ran out of the
+      same resource no later and its metrics show it (a full disk blocks its clients' writes);
+    - an unexplained ("unknown") change, when a concrete root cause was found elsewhere.
     The symptom is folded into the cause's evidence, so the report still shows the impact.
+    `evidence` holds the ServiceEvidence of every finding's service.
     """
-    causes = {f.service: f for f in findings if f.category != "dependency_failure"}
-    kept = []
-    for f in findings:
-        cause = next(
+    concrete = [f for f in findings if f.category not in ("dependency_failure", "unknown")]
+
+    def shortage(f: Finding) -> tuple[list[BaselineComparison], str | None]:
+        if f.category != "resource_saturation":
+            return [], None
+        return saturated(evidence[f.service])
+
+    def cause_of(f: Finding) -> Finding | None:
+        others = [c for c in concrete if c.service != f.service]
+        if f.category == "dependency_failure":
+            return next((c for c in others if _names(c.service, f.summary)), None)
+        if f.category == "unknown":
+            return min(others, key=lambda c: evidence[c.service].onset, default=None)
+        pinned, what = shortage(f)
+        if f.category != "resource_saturation" or pinned or what is None:
+            return None
+        return next(
             (
                 c
-                for s, c in causes.items()
-                if f.category == "dependency_failure" and _names(s, f.summary)
+                for c in others
+                if shortage(c)[0]
+                and shortage(c)[1] == what
+                and evidence[c.service].onset <= evidence[f.service].onset
             ),
             None,
         )
+
+    kept = []
+    for f in findings:
+        cause = cause_of(f)
         if cause is None:
             kept.append(f)
         else:
@@ -89,8 +115,8 @@ def draft(
 ) -> RCADraft:
     found = [(diagnose(ev), ev) for ev in evidence]
     diagnosed = [f for f, _ in found if f is not None]
-    findings = collapse_symptoms(diagnosed)
     ev_of = {ev.service: ev for _, ev in found}
+    findings = collapse_symptoms(diagnosed, ev_of)
     timeline = [TimelineEvent(timestamp=triggered_at, event="anomaly detection fired")]
     for ev in evidence:
         for d in ev.deploys:

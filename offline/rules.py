@@ -11,6 +11,8 @@ from datetime import datetime
 
 from evidence.deploys import DeployView, DiffSummary
 from evidence.kinds import (
+    headroom_gone,
+    headroom_left,
     is_error_rate,
     is_latency,
     is_memory,
@@ -28,6 +30,7 @@ from evidence.statements import (
     new_errors,
     new_exceptions,
     tag,
+    value,
 )
 from models import Finding
 
@@ -166,12 +169,13 @@ def _bad_deploy(ev: ServiceEvidence, d: DeployView, strong: bool) -> Finding:
 
 def saturated(ev: ServiceEvidence) -> tuple[list[BaselineComparison], str | None]:
     """The metrics pinned at their limit, and what ran out, from metric names and new logs."""
-    pinned = [c for c in ev.comparisons if is_pinned(c)]
     samples = [
         s.sample
         for s in (ev.logs.new_signatures if ev.logs else [])
         if {"saturation", "pool_exhaustion"} & set(s.tags)
     ]
+    told = bool(tag(ev.logs, "saturation") + tag(ev.logs, "pool_exhaustion"))
+    pinned = [c for c in ev.comparisons if is_pinned(c) or headroom_gone(c, told)]
     return pinned, resource([c.metric for c in pinned] + samples)
 
 
@@ -216,6 +220,12 @@ def surge_rates(ev: ServiceEvidence) -> list[BaselineComparison]:
         and (c.change_ratio or 0) > SURGE_ERROR_EXCESS * load
     ]
     return [] if runaway else rates
+
+
+def _at_limit(c: BaselineComparison) -> str:
+    if (left := headroom_left(c)) is not None:
+        return f"{c.metric} down to {value(c.after_max, c.unit)}, {left:.0%} of its baseline"
+    return f"{c.metric} at {value(c.after_max, c.unit)}"
 
 
 _INERT = {"docs": "docs", "test": "tests and docs", "empty": "nothing"}
@@ -312,12 +322,7 @@ def diagnose(ev: ServiceEvidence) -> Finding | None:
             *log_evidence(logs),
             _deploy_note(ev) + "; no request-rate increase either",
         ]
-        limit = (
-            f" ({', '.join(c.metric for c in pinned)} at {pinned[0].after_max:g}"
-            + (f" {pinned[0].unit})" if pinned[0].unit else ")")
-            if pinned
-            else ""
-        )
+        limit = f" ({_at_limit(pinned[0])})" if pinned else ""
         return Finding(
             service=ev.service,
             category="resource_saturation",

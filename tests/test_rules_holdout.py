@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 from evidence.deploys import DeployView
-from evidence.logs import ServiceLogDetails
+from evidence.logs import ServiceLogDetails, Signature
 from evidence.metrics import BaselineComparison, compare
+from models import Finding
 from offline import rules
+from offline.draft import collapse_symptoms
 from telemetry import MetricInfo, Series
 from triggers import WindowTrigger
 
@@ -187,3 +189,105 @@ def test_oom_kills(comparisons, logs, expected):
     ev = rules.ServiceEvidence(service="svc", onset=T0, comparisons=comparisons, logs=logs)
     finding = rules.diagnose(ev)
     assert (finding.category, finding.action) == expected if expected else finding is None
+
+
+def test_falling_headroom_is_a_drop_with_the_share_left():
+    rng = np.random.default_rng(3)
+    free = np.linspace(2.6e11, 0.95e11, 300) + 1e8 * rng.standard_normal(300)
+    c = compare(_series(free, "node_filesystem_avail_bytes", "bytes", step=60), WindowTrigger())
+    assert c.shape == "drop" and c.robust_z < 0 and c.after_max < c.baseline_median
+    assert "headroom" in c.note and "lost" in c.note
+
+
+def _free(left, metric="node_filesystem_avail_bytes"):
+    return _c(metric, "drop", "bytes", ratio=0.6, z=-40, after_max=100 * left)
+
+
+WATERMARK = _logs({"saturation": 17}, errors_after=0, warnings_after=17)
+
+
+@pytest.mark.parametrize(
+    "comparisons, logs, expected",
+    [
+        # Free disk down to 38% of its baseline, the logs say a disk watermark was exceeded.
+        ([_free(0.38)], WATERMARK, ("resource_saturation", "scale_out")),
+        # Down to 2%: gone, whatever the logs say.
+        ([_free(0.02)], _logs(errors_after=0), ("resource_saturation", "scale_out")),
+        # Down to 70% with nothing in the logs: normal use.
+        ([_free(0.7)], _logs(errors_after=0), None),
+    ],
+)
+def test_headroom_exhausted(comparisons, logs, expected):
+    ev = rules.ServiceEvidence(service="svc", onset=T0, comparisons=comparisons, logs=logs)
+    finding = rules.diagnose(ev)
+    assert (finding.category, finding.action) == expected if expected else finding is None
+    if finding:
+        assert "disk" in finding.summary
+
+
+BLOCKED = _logs({"saturation": 600}).model_copy(
+    update={
+        "new_signatures": [
+            Signature(
+                signature="write blocked: disk usage exceeded flood-stage watermark",
+                level="ERROR",
+                count=600,
+                services=["ingest"],
+                first_seen=T0,
+                last_seen=T0,
+                tags=["saturation"],
+                sample="write blocked: disk usage exceeded flood-stage watermark",
+            )
+        ]
+    }
+)
+
+
+def _finding(service, category, summary="x"):
+    action = {"unknown": "escalate", "dependency_failure": "failover"}.get(category, "scale_out")
+    return Finding(
+        service=service,
+        category=category,
+        action=action,
+        summary=summary,
+        evidence=["e"],
+        confidence=0.5,
+    )
+
+
+def _ev(service, minutes, comparisons=(), logs=None):
+    return rules.ServiceEvidence(
+        service=service,
+        onset=T0 + timedelta(minutes=minutes),
+        comparisons=list(comparisons),
+        logs=logs,
+    )
+
+
+@pytest.mark.parametrize(
+    "findings, evidence, kept",
+    [
+        # A caller's log-only disk shortage after the store's own disk filled: a knock-on.
+        (
+            [_finding("store", "resource_saturation"), _finding("ingest", "resource_saturation")],
+            {
+                "store": _ev("store", 0, [_free(0.38)], WATERMARK),
+                "ingest": _ev("ingest", 240, [], BLOCKED),
+            },
+            ["store"],
+        ),
+        # An unexplained change next to a concrete root cause is folded into it.
+        (
+            [_finding("api", "unknown"), _finding("store", "resource_saturation")],
+            {"api": _ev("api", 10), "store": _ev("store", 0, [_free(0.02)])},
+            ["store"],
+        ),
+        # Alone, an unknown finding stays.
+        ([_finding("api", "unknown")], {"api": _ev("api", 0)}, ["api"]),
+    ],
+)
+def test_symptoms_fold_into_their_cause(findings, evidence, kept):
+    result = collapse_symptoms(findings, evidence)
+    assert [f.service for f in result] == kept
+    if len(findings) > len(kept):
+        assert any(e.startswith("knock-on") for e in result[0].evidence)
