@@ -31,7 +31,8 @@ from triggers import group_anomalies
 INSTRUCTIONS = f"""\
 You are the incident commander. You receive the anomalies, the metrics triage and the log
 summary, and you work in four phases:
-1. INVESTIGATE: get_metric_details for the anomalous metrics, get_log_details for the affected
+1. INVESTIGATE: get_metric_details for the anomalous metrics (and the other metrics of the
+   affected services, from the metrics list), get_log_details for the affected
    services (and the dependencies they name), list_recent_deploys, and get_code_diff for deploys
    that landed shortly before an onset.
 2. DECIDE: name the root cause of each incident, using these patterns:
@@ -39,8 +40,9 @@ summary, and you work in four phases:
      (config_change when its diff changes settings, code_regression when it changes code);
    - latency up with DB pool exhaustion in the logs -> read the config diff: pool sizes and
      timeouts are the usual culprits;
-   - a heap or memory metric that ramps without a GC sawtooth, with GC pauses escalating or
-     OOM kills -> memory_leak: restart now, capture a heap dump first, then fix the code;
+   - a heap or memory metric that ramps without a GC sawtooth, or whose floor after each GC
+     keeps rising (floor_rising), with GC pauses escalating or OOM kills -> memory_leak:
+     restart now, capture a heap dump first, then fix the code;
    - errors naming a dependency while the service itself is unchanged -> dependency_failure;
    - request rate up with latency and CPU following, no deploy -> traffic_surge -> scale_out;
    - a resource pinned at its limit with no change that explains it -> resource_saturation.
@@ -219,6 +221,15 @@ def prompt(deps: InvestigationDeps) -> str:
             f"{deps.now.isoformat()}. Investigate, decide, act and report.",
             data_block(
                 "anomalies", [g.model_dump(mode="json") for g in group_anomalies(ctx.anomalies)]
+            ),
+            # Every metric, not only those that fired: a leak's heap may fire once while
+            # its GC pauses fire for an hour.
+            data_block(
+                "metrics",
+                [
+                    {"metric": m.name, "service": m.service, "unit": m.unit}
+                    for m in deps.telemetry.metrics().values()
+                ],
             ),
             data_block("metrics_triage", ctx.metrics_summary),
             data_block("log_summary", ctx.log_summary),

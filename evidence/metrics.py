@@ -55,6 +55,11 @@ class BaselineComparison(BaseModel):
     note: str
     # One sharp fall after the peak (an OOM kill, a restart): drops are counted up to the peak.
     reset_after_peak: bool = False
+    # The lows of the series (for memory: what is left after each GC) across the whole window,
+    # up to its peak: a floor that keeps rising under a normal sawtooth is a leak all the same.
+    floor_start: float | None = None
+    floor_end: float | None = None
+    floor_rising: bool = False
 
 
 def _round(x: float | None) -> float | None:
@@ -148,6 +153,7 @@ def _compare(series: Series, trigger: WindowTrigger, min_run: int) -> BaselineCo
         service=series.info.service,
         unit=series.info.unit,
         anomalous_points=int(fired.sum()),
+        **_floor(v),
     )
     if start is None or start < 3:
         note = "no anomaly" if start is None else "anomalies from the first points: no baseline"
@@ -231,6 +237,22 @@ def _compare(series: Series, trigger: WindowTrigger, min_run: int) -> BaselineCo
         reset_after_peak=reset,
         note=note,
     )
+
+
+FLOOR_BUCKETS = 8
+FLOOR_RISE = 1.3
+
+
+def _floor(v: np.ndarray) -> dict:
+    """The lows of the window's buckets up to the peak: start, end, and whether they climb."""
+    v = v[: int(np.argmax(v)) + 1] if len(v) else v
+    if len(v) < 4 * FLOOR_BUCKETS:
+        return {}
+    lows = np.array([chunk.min() for chunk in np.array_split(v, FLOOR_BUCKETS)])
+    up = float((np.diff(lows) > 0).mean())
+    first, last = float(lows[0]), float(lows[-1])
+    rising = first > 0 and last / first >= FLOOR_RISE and up >= 0.7
+    return dict(floor_start=_round(first), floor_end=_round(last), floor_rising=rising)
 
 
 def _trend_z(t: np.ndarray, v: np.ndarray, end: int) -> float:

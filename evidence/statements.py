@@ -49,6 +49,13 @@ def describe(c: BaselineComparison) -> str:
     )
 
 
+def describe_floor(c: BaselineComparison) -> str:
+    """The lows of a sawtooth (what each GC leaves behind) climbing across the window."""
+    start, end = value(c.floor_start, c.unit), value(c.floor_end, c.unit)
+    ratio = f" (x{c.floor_end / c.floor_start:.2g})" if c.floor_start and c.floor_end else ""
+    return f"{c.metric} floor after each drop (GC) climbs from {start} to {end}{ratio}"
+
+
 def new_errors(logs: ServiceLogDetails | None) -> bool:
     """Errors after onset at well above the rate before it."""
     if logs is None or logs.errors_after < 3:

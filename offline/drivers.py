@@ -143,10 +143,11 @@ def commander_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResp
     # INVESTIGATE: what moved, and how.
     if step := _ask(h, [("get_metric_details", {"metric": m}) for m in metrics]):
         return step
-    comparisons = [
-        BaselineComparison.model_validate(r["comparison"])
-        for _, r in h.by_tool("get_metric_details")
-    ]
+    details = {
+        a["metric"]: BaselineComparison.model_validate(r["comparison"])
+        for a, r in h.by_tool("get_metric_details")
+    }
+    comparisons = [details[m] for m in metrics if m in details]
     real = [c for c in comparisons if c.sustained and c.shape not in ("noise", "flat")]
     onsets: dict[str, datetime] = {}
     latest: dict[str, datetime] = {}
@@ -161,7 +162,14 @@ def commander_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResp
         log_counts.setdefault(e["service"], 0)
     first = min(onsets.values(), default=triggered_at)
     others = [s for s in sorted(log_counts, key=lambda s: -log_counts[s]) if s not in onsets]
-    calls = [("get_log_details", {"service": s, "onset": t.isoformat()}) for s, t in onsets.items()]
+    catalogue = read_data_block(h.prompt, "metrics") if '<data name="metrics">' in h.prompt else []
+    # Every metric of an affected service: a leaking heap may fire once, its GC pauses often.
+    calls = [
+        ("get_metric_details", {"metric": m["metric"]}) for m in catalogue if m["service"] in onsets
+    ]
+    calls += [
+        ("get_log_details", {"service": s, "onset": t.isoformat()}) for s, t in onsets.items()
+    ]
     calls += [("list_recent_deploys", _deploy_span(onsets[s], latest[s])) for s in onsets]
     calls += [
         ("get_log_details", {"service": s, "onset": first.isoformat()})
@@ -183,6 +191,7 @@ def commander_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResp
             service=s,
             onset=t,
             comparisons=[c for c in real if c.service == s],
+            context_comparisons=[c for c in details.values() if c.service == s and c not in real],
             logs=logs.get((s, t.isoformat())),
             deploys=deploys_at.get(call_key("list_recent_deploys", _deploy_span(t, latest[s])), []),
         )

@@ -26,6 +26,7 @@ from evidence.metrics import BaselineComparison
 from evidence.statements import (
     dependency_trouble,
     describe,
+    describe_floor,
     log_evidence,
     new_errors,
     new_exceptions,
@@ -47,6 +48,8 @@ class ServiceEvidence:
     deploys: list[DeployView] = field(default_factory=list)  # any service, relative to onset
     diffs: dict[str, DiffSummary] = field(default_factory=dict)
     dependency_logs: dict[str, ServiceLogDetails] = field(default_factory=dict)
+    # The service's other metrics, changed or not: corroboration (a heap's rising GC floor).
+    context_comparisons: list[BaselineComparison] = field(default_factory=list)
 
     def symptom_onsets(self) -> list[tuple[int, datetime]]:
         """When each harm began, errors first, then latency, then anything else but load.
@@ -94,13 +97,18 @@ def _memory_leak(ev: ServiceEvidence, ramps: list[BaselineComparison], strong: b
     hints = sorted(
         {m for s in (logs.new_signatures if logs else []) for m in _CLASS_NAME.findall(s.sample)}
     )
-    evidence = [describe(c) for c in ramps] + [describe(c) for c in comps if c not in ramps]
+    clean = [c for c in ramps if c.shape == "ramp" and not c.sawtooth_drops]
+    evidence = [
+        describe_floor(c) if c not in clean and c.floor_rising else describe(c) for c in ramps
+    ]
+    evidence += [describe(c) for c in comps if c not in ramps]
     evidence += log_evidence(logs, {"oom", "gc_pressure"}) or log_evidence(logs)
     if hints:
         evidence.append("classes named in the new warnings: " + ", ".join(hints[:5]))
     what = ", ".join(c.metric for c in ramps[:2])
+    how = "grows steadily with no GC sawtooth" if clean else "keeps a rising floor after each GC"
     summary = (
-        f"Memory leak in {ev.service}: {what} grows steadily with no GC sawtooth"
+        f"Memory leak in {ev.service}: {what} {how}"
         + (f", {oom} OOM errors/kills" if oom else "")
         + (f", {gc} GC pause/memory pressure warnings" if gc else "")
         + "."
@@ -269,6 +277,10 @@ def diagnose(ev: ServiceEvidence) -> Finding | None:
     deploy = deploy_to_blame(ev)
     if ramps and (oom or tag(logs, "gc_pressure") or deploy is None):
         return _memory_leak(ev, ramps, strong)
+    # A normal GC sawtooth whose floor keeps rising, with the JVM complaining: a leak too.
+    floors = [c for c in comps + ev.context_comparisons if is_memory(c) and c.floor_rising]
+    if floors and (oom or tag(logs, "gc_pressure")):
+        return _memory_leak(ev, floors, strong)
     if deploy is not None:
         return _bad_deploy(ev, deploy, strong)
 

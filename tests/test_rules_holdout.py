@@ -291,3 +291,50 @@ def test_symptoms_fold_into_their_cause(findings, evidence, kept):
     assert [f.service for f in result] == kept
     if len(findings) > len(kept):
         assert any(e.startswith("knock-on") for e in result[0].evidence)
+
+
+def test_a_rising_floor_under_a_gc_sawtooth_is_seen():
+    rng = np.random.default_rng(5)
+    t = np.arange(480)
+    floor = np.linspace(0.45e9, 1.9e9, 480)
+    sawtooth = floor + 0.25e9 * ((t % 20) / 20) + 1e7 * rng.standard_normal(480)
+    c = compare(_series(sawtooth, "jvm_memory_used_bytes_heap"), WindowTrigger())
+    assert c.floor_rising and c.floor_end / c.floor_start > 3
+    flat = 0.45e9 + 0.25e9 * ((t % 20) / 20) + 1e7 * rng.standard_normal(480)
+    assert not compare(_series(flat, "jvm_memory_used_bytes_heap"), WindowTrigger()).floor_rising
+
+
+HEAP_FLOOR = _c(
+    "jvm_memory_used_bytes_heap",
+    "noise",
+    "bytes",
+    ratio=1.0,
+    z=0.5,
+    sustained=False,
+    sawtooth_drops=20,
+    floor_start=0.45e9,
+    floor_end=1.9e9,
+    floor_rising=True,
+)
+GC_PAUSES = _c("jvm_gc_pause_seconds_max", "spike", "s", ratio=15)
+
+
+@pytest.mark.parametrize(
+    "comparisons, context, logs, expected",
+    [
+        # GC pauses up, the heap barely fired, but its floor climbs and the JVM complains.
+        ([GC_PAUSES], [HEAP_FLOOR], _logs({"gc_pressure": 10}), ("memory_leak", "restart")),
+        # The same floor with OutOfMemoryError and no GC warnings.
+        ([GC_PAUSES], [HEAP_FLOOR], _logs({"oom": 2}), ("memory_leak", "restart")),
+        # A rising floor with nothing in the logs is not enough (a cache warming up).
+        ([GC_PAUSES], [HEAP_FLOOR], _logs({}, errors_after=0), None),
+    ],
+)
+def test_rising_gc_floor(comparisons, context, logs, expected):
+    ev = rules.ServiceEvidence(
+        service="svc", onset=T0, comparisons=comparisons, logs=logs, context_comparisons=context
+    )
+    finding = rules.diagnose(ev)
+    assert (finding.category, finding.action) == expected if expected else finding is None
+    if finding:
+        assert "heap" in finding.summary and any("floor" in e for e in finding.evidence)
