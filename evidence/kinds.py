@@ -47,9 +47,11 @@ _EXCEPTION = re.compile(
 )
 _RESOURCES = {
     "disk space": r"no space left|disk ?full|disk|filesystem|volume",
+    # Before connections: "renderPool saturated" or "worker pool full" is a pool of threads.
+    "threads": r"thread ?pool|rejected ?execution|out of threads|"
+    r"(?:worker|executor|render|task|job) ?pool|threads?\b|workers?\b",
     "connections": r"too many (?:connections|clients)|connection slots|max(?:imum)? connections"
     r"|connections?\b|pool",
-    "threads": r"thread ?pool|rejected ?execution|out of threads|threads?\b|workers?\b",
     "file descriptors": r"too many open files|file descriptors|\bfds?\b",
     "queue capacity": r"queue (?:is )?full|backlog|queue",
     "CPU": r"\bcpu\b|cores?\b|throttl",

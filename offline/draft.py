@@ -7,7 +7,13 @@ from evidence.logs import ServiceLogDetails
 from evidence.metrics import BaselineComparison
 from evidence.statements import new_trouble
 from models import Finding, RCADraft, TimelineEvent
-from offline.rules import ServiceEvidence, deploy_to_blame, diagnose, saturated
+from offline.rules import (
+    ServiceEvidence,
+    deploy_to_blame,
+    diagnose,
+    failing_dependency,
+    saturated,
+)
 
 
 def remediation(f: Finding, ev: ServiceEvidence) -> list[str]:
@@ -48,8 +54,14 @@ def remediation(f: Finding, ev: ServiceEvidence) -> list[str]:
     return [f"Escalate to the owners of {f.service} with this report"]
 
 
-def affected(findings: list[Finding], others: list[ServiceLogDetails]) -> list[str]:
-    names = [f.service for f in findings]
+def affected(
+    findings: list[Finding], others: list[ServiceLogDetails], ev_of: dict[str, ServiceEvidence]
+) -> list[str]:
+    names = []
+    for f in findings:
+        names.append(f.service)
+        if f.category == "dependency_failure" and (dep := failing_dependency(ev_of[f.service])):
+            names.append(dep)  # the failing dependency is affected first of all
     names += [d.service for d in others if new_trouble(d)]
     return list(dict.fromkeys(names))
 
@@ -156,7 +168,7 @@ def draft(
     return RCADraft(
         root_cause=" ".join(f.summary for f in findings),
         timeline=timeline,
-        affected_services=affected(findings + diagnosed, others),
+        affected_services=affected(findings + diagnosed, others, ev_of),
         remediation_steps=list(dict.fromkeys(steps)),
         confidence=round(sum(f.confidence for f in findings) / len(findings), 2),
         findings=findings,

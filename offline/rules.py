@@ -260,6 +260,18 @@ def deploy_to_blame(ev: ServiceEvidence) -> DeployView | None:
     return None
 
 
+def _troubled(ev: ServiceEvidence) -> dict[str, list[str]]:
+    """The named dependencies whose own logs show trouble, with what they show."""
+    deps = ev.logs.dependencies_named if ev.logs else {}
+    return {d: lines for d in deps if (lines := dependency_trouble(ev.dependency_logs.get(d)))}
+
+
+def failing_dependency(ev: ServiceEvidence) -> str | None:
+    """The dependency a service's errors blame: one in trouble itself, else the most named."""
+    deps = ev.logs.dependencies_named if ev.logs else {}
+    return next(iter(_troubled(ev)), next(iter(deps), None))
+
+
 def diagnose(ev: ServiceEvidence) -> Finding | None:
     """The root cause one service's evidence supports, or None when it supports none."""
     logs, comps = ev.logs, ev.comparisons
@@ -305,9 +317,9 @@ def diagnose(ev: ServiceEvidence) -> Finding | None:
         )
 
     deps = logs.dependencies_named if logs else {}
-    troubled = {d: lines for d in deps if (lines := dependency_trouble(ev.dependency_logs.get(d)))}
+    troubled = _troubled(ev)
     if deps and errors and (troubled or tag(logs, "dependency") or tag(logs, "timeout")):
-        dep = next(iter(troubled), next(iter(deps)))
+        dep = failing_dependency(ev) or next(iter(deps))
         evidence = [
             f"errors name {dep} {deps[dep]} times after onset",
             *log_evidence(logs),

@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 
 from evidence.deploys import DeployView
+from evidence.kinds import resource
 from evidence.logs import ServiceLogDetails, Signature
 from evidence.metrics import BaselineComparison, compare
 from models import Finding
 from offline import rules
-from offline.draft import collapse_symptoms
+from offline.draft import collapse_symptoms, draft
 from telemetry import MetricInfo, Series
 from triggers import WindowTrigger
 
@@ -338,3 +339,26 @@ def test_rising_gc_floor(comparisons, context, logs, expected):
     assert (finding.category, finding.action) == expected if expected else finding is None
     if finding:
         assert "heap" in finding.summary and any("floor" in e for e in finding.evidence)
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("renderPool saturated: 64/64 busy, queueing request", "threads"),
+        ("worker pool full, rejecting task", "threads"),
+        ("HikariPool-1 - Connection is not available, request timed out", "connections"),
+        ("connection pool exhausted", "connections"),
+    ],
+)
+def test_thread_pools_are_threads_not_connections(text, kind):
+    assert resource([text]) == kind
+
+
+def test_a_failing_dependency_is_affected():
+    logs = _logs({"dependency": 30}).model_copy(update={"dependencies_named": {"ledger-db": 30}})
+    ev = rules.ServiceEvidence(
+        service="svc", onset=T0, comparisons=[_c("errors", ratio=20)], logs=logs
+    )
+    report = draft([ev], [], [], T0)
+    assert [f.category for f in report.findings] == ["dependency_failure"]
+    assert report.affected_services == ["svc", "ledger-db"]
