@@ -6,10 +6,8 @@ evidence.logs, deploys by timing, diffs by the kind of files they touch.
 """
 
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
 
-from evidence.deploys import DeployView, DiffSummary
+from evidence.deploys import DeployView
 from evidence.kinds import (
     headroom_gone,
     headroom_left,
@@ -21,10 +19,8 @@ from evidence.kinds import (
     is_request_rate,
     resource,
 )
-from evidence.logs import ServiceLogDetails
 from evidence.metrics import BaselineComparison
 from evidence.statements import (
-    dependency_trouble,
     describe,
     describe_floor,
     log_evidence,
@@ -34,53 +30,15 @@ from evidence.statements import (
     value,
 )
 from models import Finding
+from offline.service import (
+    ServiceEvidence,
+    deploy_note,
+    deploy_to_blame,
+    failing_dependency,
+    troubled_dependencies,
+)
 
-DEPLOY_WINDOW_MINUTES = 30
 _CLASS_NAME = re.compile(r"\b([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+)\b")
-
-
-@dataclass
-class ServiceEvidence:
-    service: str
-    onset: datetime
-    comparisons: list[BaselineComparison]  # sustained, non-noise changes of this service
-    logs: ServiceLogDetails | None = None
-    deploys: list[DeployView] = field(default_factory=list)  # any service, relative to onset
-    diffs: dict[str, DiffSummary] = field(default_factory=dict)
-    dependency_logs: dict[str, ServiceLogDetails] = field(default_factory=dict)
-    # The service's other metrics, changed or not: corroboration (a heap's rising GC floor).
-    context_comparisons: list[BaselineComparison] = field(default_factory=list)
-
-    def symptom_onsets(self) -> list[tuple[int, datetime]]:
-        """When each harm began, errors first, then latency, then anything else but load.
-
-        A service's own onset can be a normal morning ramp in its request rate hours before a
-        bad deploy breaks it: deploys are timed against the symptoms, not the load.
-        """
-        ranked = [
-            (0 if is_error_rate(c) else 1 if is_latency(c) else 2, c.onset)
-            for c in self.comparisons
-            if c.onset and not is_request_rate(c)
-        ]
-        return sorted(ranked, key=lambda r: r[0]) + [(3, self.onset)]
-
-    def recent_deploys(self) -> list[DeployView]:
-        """Deploys of this service within the window before a symptom's onset, best first.
-
-        Each is timed against the onset it precedes (minutes_before_onset).
-        """
-        best: dict[str, tuple[tuple[int, float], DeployView]] = {}
-        for d in self.deploys:
-            if d.service != self.service:
-                continue
-            for rank, onset in self.symptom_onsets():
-                gap = round((onset - d.deployed_at).total_seconds() / 60, 1)
-                key = (rank, gap)
-                if 0 <= gap <= DEPLOY_WINDOW_MINUTES and (
-                    d.commit not in best or key < best[d.commit][0]
-                ):
-                    best[d.commit] = (key, d.model_copy(update={"minutes_before_onset": gap}))
-        return [d for _, d in sorted(best.values(), key=lambda kv: kv[0])]
 
 
 def rising(c: BaselineComparison) -> bool:
@@ -236,42 +194,6 @@ def _at_limit(c: BaselineComparison) -> str:
     return f"{c.metric} at {value(c.after_max, c.unit)}"
 
 
-_INERT = {"docs": "docs", "test": "tests and docs", "empty": "nothing"}
-
-
-def _deploy_note(ev: ServiceEvidence) -> str:
-    """Why no deploy is blamed: none landed, or only ones that change nothing that runs."""
-    inert = [d for d in ev.recent_deploys() if d.commit in ev.diffs]
-    if not inert:
-        return f"no deploy of {ev.service} in the {DEPLOY_WINDOW_MINUTES} min before onset"
-    return "; ".join(
-        f"{d.service} {d.version} deployed {d.minutes_before_onset:.0f} min before onset "
-        f"changes only {_INERT[ev.diffs[d.commit].kind]}"
-        for d in inert
-    )
-
-
-def deploy_to_blame(ev: ServiceEvidence) -> DeployView | None:
-    for d in ev.recent_deploys():
-        diff = ev.diffs.get(d.commit)
-        if diff is not None and diff.kind in ("docs", "test", "empty"):
-            continue  # a docs- or tests-only change cannot break a running service
-        return d
-    return None
-
-
-def _troubled(ev: ServiceEvidence) -> dict[str, list[str]]:
-    """The named dependencies whose own logs show trouble, with what they show."""
-    deps = ev.logs.dependencies_named if ev.logs else {}
-    return {d: lines for d in deps if (lines := dependency_trouble(ev.dependency_logs.get(d)))}
-
-
-def failing_dependency(ev: ServiceEvidence) -> str | None:
-    """The dependency a service's errors blame: one in trouble itself, else the most named."""
-    deps = ev.logs.dependencies_named if ev.logs else {}
-    return next(iter(_troubled(ev)), next(iter(deps), None))
-
-
 def diagnose(ev: ServiceEvidence) -> Finding | None:
     """The root cause one service's evidence supports, or None when it supports none."""
     logs, comps = ev.logs, ev.comparisons
@@ -302,7 +224,7 @@ def diagnose(ev: ServiceEvidence) -> Finding | None:
         evidence = [
             *(describe(c) for c in rates),
             *(describe(c) for c in others),
-            _deploy_note(ev),
+            deploy_note(ev),
             *log_evidence(logs),
         ]
         return Finding(
@@ -317,7 +239,7 @@ def diagnose(ev: ServiceEvidence) -> Finding | None:
         )
 
     deps = logs.dependencies_named if logs else {}
-    troubled = _troubled(ev)
+    troubled = troubled_dependencies(ev)
     if deps and errors and (troubled or tag(logs, "dependency") or tag(logs, "timeout")):
         dep = failing_dependency(ev) or next(iter(deps))
         evidence = [
@@ -325,7 +247,7 @@ def diagnose(ev: ServiceEvidence) -> Finding | None:
             *log_evidence(logs),
             *troubled.get(dep, []),
             *metric_lines,
-            _deploy_note(ev),
+            deploy_note(ev),
         ]
         return Finding(
             service=ev.service,
@@ -344,7 +266,7 @@ def diagnose(ev: ServiceEvidence) -> Finding | None:
             *(describe(c) for c in pinned),
             *(describe(c) for c in comps if c not in pinned),
             *log_evidence(logs),
-            _deploy_note(ev) + "; no request-rate increase either",
+            deploy_note(ev) + "; no request-rate increase either",
         ]
         limit = f" ({_at_limit(pinned[0])})" if pinned else ""
         return Finding(
