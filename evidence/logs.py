@@ -49,6 +49,12 @@ _VARIABLE = re.compile(
     re.IGNORECASE,
 )
 _HOST = re.compile(r"\b([a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*):\d{2,5}\b", re.IGNORECASE)
+# host='api.example.com' (Python's urllib3), circuit 'payments' / breaker "x", https://host/...
+_NAMED_HOST = re.compile(
+    r"""\bhost=['"]?([a-z][a-z0-9.-]*[a-z0-9])|\b(?:circuit|breaker)\s+['"]([\w.-]+)['"]"""
+    r"|\bhttps?://([a-z][a-z0-9.-]*[a-z0-9])",
+    re.IGNORECASE,
+)
 _AFTER_WORD = re.compile(
     r"\b(?:upstream|calling|call to|connect(?:ing|ion)? to|request to|dependency)\s+"
     r"['\"]?([a-z][a-z0-9_.-]*[a-z0-9])",
@@ -74,13 +80,17 @@ def tags(message: str) -> list[str]:
 def dependencies(message: str, emitter: str, known: tuple[str, ...]) -> list[str]:
     """Other services or hosts a message names as something it talks to."""
     found = [s for s in known if s != emitter and re.search(rf"\b{re.escape(s)}\b", message)]
-    for pattern in (_HOST, _AFTER_WORD):
+    for pattern in (_HOST, _NAMED_HOST, _AFTER_WORD):
         for m in pattern.finditer(message):
-            name = m.group(1).lower()
+            name = next(g for g in m.groups() if g).lower()
             if name.rsplit(".", 1)[-1] in _CODE_FILES:  # a stack frame, not a host
                 continue
             if (label := name.split(".", 1)[0]) in known:  # seat-inventory.internal
                 name = label
+            # A bare word after "upstream" is prose ("upstream timed out"), not a name:
+            # a dependency is a known service or looks like one (payments-db, api.x.com).
+            if name not in known and not re.search(r"[-.]", name):
+                continue
             if name != emitter and name not in _NOT_A_SERVICE and name not in found:
                 found.append(name)
     return found

@@ -70,6 +70,9 @@ def _names(service: str, text: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(service)}(?![\w-])", text) is not None
 
 
+KNOCK_ON_MENTIONS = 5  # how often a victim's warnings name its broken dependency
+
+
 def collapse_symptoms(
     findings: list[Finding], evidence: dict[str, ServiceEvidence]
 ) -> list[Finding]:
@@ -78,7 +81,9 @@ def collapse_symptoms(
     - a dependency failure whose dependency has its own root cause;
     - a resource shortage seen only in a caller's logs, when another service ran out of the
       same resource no later and its metrics show it (a full disk blocks its clients' writes);
-    - an unexplained ("unknown") change, when a concrete root cause was found elsewhere.
+    - an unexplained ("unknown") change, when a concrete root cause was found elsewhere;
+    - any finding of a service whose errors keep naming a service with a root cause of its
+      own that broke no later (its own deploy then is a red herring: it is the victim).
     The symptom is folded into the cause's evidence, so the report still shows the impact.
     `evidence` holds the ServiceEvidence of every finding's service.
     """
@@ -89,8 +94,24 @@ def collapse_symptoms(
             return [], None
         return saturated(evidence[f.service])
 
+    def called_cause(f: Finding, others: list[Finding]) -> Finding | None:
+        """A root cause in a service this one's errors keep naming, which broke no later."""
+        ev = evidence[f.service]
+        named = ev.logs.dependencies_named if ev.logs else {}
+        return next(
+            (
+                c
+                for c in others
+                if named.get(c.service, 0) >= KNOCK_ON_MENTIONS
+                and evidence[c.service].onset <= ev.onset
+            ),
+            None,
+        )
+
     def cause_of(f: Finding) -> Finding | None:
         others = [c for c in concrete if c.service != f.service]
+        if called := called_cause(f, others):
+            return called
         if f.category == "dependency_failure":
             return next((c for c in others if _names(c.service, f.summary)), None)
         if f.category == "unknown":

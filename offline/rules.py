@@ -95,7 +95,9 @@ def _bad_deploy(ev: ServiceEvidence, d: DeployView, strong: bool) -> Finding:
     ]
     exceptions = tag(logs, "exception")
     if diff is not None:
-        config = diff.kind == "config" or (diff.kind == "mixed" and settings and not exceptions)
+        config = diff.kind == "config" or (
+            diff.kind == "mixed" and bool(settings) and not exceptions
+        )
     else:
         config = not exceptions and "config" in (d.description or "").lower()
     code_files = [f.path for f in diff.files if f.kind == "code"][:3] if diff else []
@@ -148,6 +150,7 @@ def saturated(ev: ServiceEvidence) -> tuple[list[BaselineComparison], str | None
 SURGE_RISE_MINUTES = 45  # a surge reaches its new level fast; a diurnal ramp takes hours
 SURGE_MIN_RATIO = 1.5
 SURGE_ERROR_EXCESS = 3  # errors growing this many times faster than load: something broke
+SURGE_CLEAR_RATIO = 2.5  # ... unless the load itself jumped this much: overload errors explode
 
 
 def surge_symptoms(ev: ServiceEvidence) -> list[str]:
@@ -178,6 +181,8 @@ def surge_rates(ev: ServiceEvidence) -> list[BaselineComparison]:
     if not rates or not surge_symptoms(ev):
         return []
     load = max(c.change_ratio or 1 for c in rates)
+    if load >= SURGE_CLEAR_RATIO:  # load this far up explains overload errors by itself
+        return rates
     runaway = [
         c
         for c in ev.comparisons

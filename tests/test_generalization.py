@@ -1,0 +1,122 @@
+"""Lessons from held-out bundles: names in logs, mixed diffs, overload errors, victims' deploys."""
+
+from datetime import timedelta
+
+import pytest
+
+from evidence.deploys import DiffSummary, FileChange
+from evidence.logs import dependencies
+from models import Finding
+from offline import rules
+from offline.draft import collapse_symptoms
+from tests.test_rules_holdout import T0, _c, _logs
+
+
+@pytest.mark.parametrize(
+    "message, expected",
+    [
+        ("upstream timed out (110: Connection timed out) while reading response header", []),
+        (
+            "HTTPSConnectionPool(host='api.payments-provider.example', port=443): Read timed out.",
+            ["api.payments-provider.example"],
+        ),
+        ("CircuitBreakerError: circuit 'payments-provider' is open", ["payments-provider"]),
+        ("GET http://catalog-service:8080/v1/products/batch took 704ms", ["catalog-service"]),
+        ("upstream inventory-api returned 503", ["inventory-api"]),
+        ("java.lang.NullPointerException at Foo.bar(Foo.java:88)", []),
+    ],
+)
+def test_dependency_names_in_log_lines(message, expected):
+    assert dependencies(message, "caller", ()) == expected
+
+
+def _deploy(minutes=5):
+    from evidence.deploys import DeployView
+
+    return DeployView(
+        service="svc",
+        version="v2",
+        commit="abc",
+        deployed_at=T0 - timedelta(minutes=minutes),
+        author=None,
+        description="release",
+        minutes_before_onset=minutes,
+        has_diff=True,
+    )
+
+
+def test_a_mixed_diff_with_new_exceptions_is_a_code_regression():
+    # Code, a config file with no key=value change, and tests: the new panics say code.
+    diff = DiffSummary(
+        commit="abc",
+        kind="mixed",
+        settings_changed=[],
+        excerpt="",
+        files=[
+            FileChange(path="internal/handlers/prefs.go", kind="code", added=60, removed=0),
+            FileChange(path="config/routes.yaml", kind="config", added=2, removed=0),
+            FileChange(path="internal/handlers/prefs_test.go", kind="test", added=30, removed=0),
+        ],
+    )
+    ev = rules.ServiceEvidence(
+        service="svc",
+        onset=T0,
+        comparisons=[_c("http_5xx_per_second")],
+        logs=_logs({"exception": 900}),
+        deploys=[_deploy()],
+        diffs={"abc": diff},
+    )
+    finding = rules.diagnose(ev)
+    assert (finding.category, finding.action) == ("code_regression", "rollback")
+    assert "changed code" in finding.summary
+
+
+def test_overload_errors_do_not_veto_a_fourfold_surge():
+    comparisons = [
+        _c("nginx_requests_per_second", unit="req/s", ratio=4.0),
+        _c("nginx_http_5xx_per_second", unit="errors/s", ratio=45.0),
+        _c("upstream_response_time_p99_seconds", unit="s", ratio=7.5),
+    ]
+    ev = rules.ServiceEvidence(
+        service="svc",
+        onset=T0,
+        comparisons=comparisons,
+        logs=_logs({"traffic": 200, "timeout": 300}),
+    )
+    finding = rules.diagnose(ev)
+    assert (finding.category, finding.action) == ("traffic_surge", "scale_out")
+
+
+def test_a_victim_that_keeps_naming_a_broken_dependency_is_folded_into_it():
+    cause_logs, victim_logs = _logs(), _logs()
+    victim_logs.dependencies_named = {"catalog": 194}
+    evidence = {
+        "catalog": rules.ServiceEvidence(
+            service="catalog", onset=T0, comparisons=[], logs=cause_logs
+        ),
+        "recs": rules.ServiceEvidence(
+            service="recs", onset=T0 + timedelta(minutes=1), comparisons=[], logs=victim_logs
+        ),
+    }
+    cause = Finding(
+        service="catalog",
+        category="config_change",
+        action="rollback",
+        summary="cache TTL cut to 0",
+        evidence=["diff"],
+        confidence=0.9,
+    )
+    victim = Finding(
+        service="recs",
+        category="code_regression",
+        action="rollback",
+        summary="recs deploy",
+        evidence=["deploy recs v2"],
+        confidence=0.8,
+    )
+    kept = collapse_symptoms([cause, victim], evidence)
+    assert [f.service for f in kept] == ["catalog"]
+    assert any("knock-on: recs" in e for e in kept[0].evidence)
+    # The other way round (the victim broke first) nothing is folded.
+    evidence["recs"].onset = T0 - timedelta(minutes=5)
+    assert len(collapse_symptoms([cause.model_copy(deep=True), victim], evidence)) == 2
