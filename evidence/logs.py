@@ -55,6 +55,22 @@ _NAMED_HOST = re.compile(
     r"|\bhttps?://([a-z][a-z0-9.-]*[a-z0-9])",
     re.IGNORECASE,
 )
+_ADDRESS_KEYS = {
+    "url",
+    "uri",
+    "host",
+    "hostname",
+    "peer",
+    "upstream",
+    "target",
+    "endpoint",
+    "remote_addr",
+    "server",
+    "dependency",
+    "destination",
+    "dest",
+    "addr",
+}
 _AFTER_WORD = re.compile(
     r"\b(?:upstream|calling|call to|connect(?:ing|ion)? to|request to|dependency)\s+"
     r"['\"]?([a-z][a-z0-9_.-]*[a-z0-9])",
@@ -250,6 +266,12 @@ def service_details(
         message = table.messages[i]
         tag_counts.update(tags(message))
         deps.update(dependencies(message, service, known))
+        if table.attributes is not None and table.attributes[i]:
+            for key, text in table.attributes[i].items():  # structured logs: url=, peer=
+                if isinstance(text, str) and key.lower() in _ADDRESS_KEYS:
+                    deps.update(
+                        dependencies(f"host={text}" if "/" not in text else text, service, known)
+                    )
     errors_after = after[table.levels[after] >= err]
     everything = table.select(service=service)
     return ServiceLogDetails(

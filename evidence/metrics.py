@@ -202,9 +202,14 @@ def _compare(series: Series, trigger: WindowTrigger, min_run: int) -> BaselineCo
     # against its own straight line it still stands far above the noise.
     climbing = rise >= 10 and drops == 0 and (up or 0) >= 0.5 and _trend_z(t, v, start + peak) >= 6
     shape: Shape
+    # A gauge of capacity at its limit is never "small drift", however little it moved.
+    unit = (series.info.unit or "").strip().lower()
+    near_limit = (unit in ("%", "percent", "pct") and a_max >= 95) or (
+        unit in ("ratio", "fraction") and a_max >= 0.95
+    )
     if not sustained or (z < 3 and not climbing):
         shape, note = "noise", f"{run} isolated point(s) above threshold; median unchanged"
-    elif ratio is not None and abs(ratio - 1) < MINOR_CHANGE and z < MINOR_Z:
+    elif ratio is not None and abs(ratio - 1) < MINOR_CHANGE and z < MINOR_Z and not near_limit:
         # Statistically visible, practically not: a few percent of slow drift (traffic
         # following the time of day) against a short or quiet baseline.
         shape, note = "noise", f"small drift (x{ratio:.3g}, z={z:.2g}): within normal variation"

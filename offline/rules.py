@@ -150,7 +150,7 @@ def saturated(ev: ServiceEvidence) -> tuple[list[BaselineComparison], str | None
 SURGE_RISE_MINUTES = 45  # a surge reaches its new level fast; a diurnal ramp takes hours
 SURGE_MIN_RATIO = 1.5
 SURGE_ERROR_EXCESS = 3  # errors growing this many times faster than load: something broke
-SURGE_CLEAR_RATIO = 2.5  # ... unless the load itself jumped this much: overload errors explode
+SURGE_ERROR_SHARE = 0.05  # ... and reaching this share of the requests: overload sheds less
 
 
 def surge_symptoms(ev: ServiceEvidence) -> list[str]:
@@ -162,6 +162,22 @@ def surge_symptoms(ev: ServiceEvidence) -> list[str]:
     found += [f"{c.metric} pinned" for c in ev.comparisons if is_pinned(c)]
     found += [f"{n} '{t}' log lines" for t in ("traffic", "saturation") if (n := tag(ev.logs, t))]
     return found
+
+
+def _per_second(c: BaselineComparison) -> float:
+    """A rate's median after onset in events per second (units per minute are converted)."""
+    per_minute = "min" in (c.unit or "").lower() or "per_minute" in c.metric.lower()
+    return (c.after_median or 0) / (60 if per_minute else 1)
+
+
+def error_share(errors: BaselineComparison, rates: list[BaselineComparison]) -> float:
+    """Errors after onset as a share of requests after onset (1.0 when it can't be told).
+
+    From a near-zero baseline an overloaded service's errors grow many times faster than its
+    load, yet stay a small share of it; a bug fails a large share of what it serves.
+    """
+    total = max(_per_second(r) for r in rates)
+    return _per_second(errors) / total if total else 1.0
 
 
 def surge_rates(ev: ServiceEvidence) -> list[BaselineComparison]:
@@ -181,14 +197,13 @@ def surge_rates(ev: ServiceEvidence) -> list[BaselineComparison]:
     if not rates or not surge_symptoms(ev):
         return []
     load = max(c.change_ratio or 1 for c in rates)
-    if load >= SURGE_CLEAR_RATIO:  # load this far up explains overload errors by itself
-        return rates
     runaway = [
         c
         for c in ev.comparisons
         if is_error_rate(c)
         and not is_rejection(c)
         and (c.change_ratio or 0) > SURGE_ERROR_EXCESS * load
+        and error_share(c, rates) >= SURGE_ERROR_SHARE
     ]
     return [] if runaway else rates
 

@@ -71,10 +71,26 @@ def test_a_mixed_diff_with_new_exceptions_is_a_code_regression():
     assert "changed code" in finding.summary
 
 
-def test_overload_errors_do_not_veto_a_fourfold_surge():
+@pytest.mark.parametrize("load", [2.1, 4.0])
+def test_overload_errors_do_not_veto_a_surge(load):
     comparisons = [
-        _c("nginx_requests_per_second", unit="req/s", ratio=4.0),
-        _c("nginx_http_5xx_per_second", unit="errors/s", ratio=45.0),
+        _c(
+            "nginx_requests_per_second",
+            unit="req/s",
+            ratio=load,
+            baseline_median=808,
+            after_median=808 * load,
+            after_max=900 * load,
+        ),
+        # 0.47 -> 21 errors/s while requests go 808 -> 3234/s: x45, yet 0.65% of requests.
+        _c(
+            "nginx_http_5xx_per_second",
+            unit="errors/s",
+            ratio=45.0,
+            baseline_median=0.47,
+            after_median=21.0,
+            after_max=25.0,
+        ),
         _c("upstream_response_time_p99_seconds", unit="s", ratio=7.5),
     ]
     ev = rules.ServiceEvidence(
@@ -120,3 +136,51 @@ def test_a_victim_that_keeps_naming_a_broken_dependency_is_folded_into_it():
     # The other way round (the victim broke first) nothing is folded.
     evidence["recs"].onset = T0 - timedelta(minutes=5)
     assert len(collapse_symptoms([cause.model_copy(deep=True), victim], evidence)) == 2
+
+
+def test_errors_that_are_a_large_share_of_requests_are_not_a_surge():
+    comparisons = [
+        _c(
+            "http_requests_per_second",
+            unit="req/s",
+            ratio=2.0,
+            baseline_median=100,
+            after_median=200,
+            after_max=220,
+        ),
+        _c(
+            "http_5xx_per_second",
+            unit="errors/s",
+            ratio=80.0,
+            baseline_median=0.5,
+            after_median=40.0,
+            after_max=45.0,
+        ),  # a fifth of all requests fail
+        _c("latency_p99_ms", unit="ms", ratio=3.0),
+    ]
+    ev = rules.ServiceEvidence(
+        service="svc", onset=T0, comparisons=comparisons, logs=_logs({"exception": 500})
+    )
+    finding = rules.diagnose(ev)
+    assert finding is None or finding.category != "traffic_surge"
+
+
+def test_structured_log_attributes_name_the_dependency(now):
+    from evidence.logs import service_details
+    from telemetry import LogTable
+
+    rows = [
+        (
+            now - timedelta(minutes=m),
+            "wallet",
+            "ERROR",
+            "top-up failed: provider timed out",
+            {"url": "https://api.topup-provider.example/v2/charge", "trace_id": "abc"},
+        )
+        for m in range(1, 20)
+    ]
+    table = LogTable.from_rows(rows)
+    details = service_details(
+        table, "wallet", now - timedelta(minutes=30), now, table.service_names
+    )
+    assert details.dependencies_named == {"api.topup-provider.example": 19}
