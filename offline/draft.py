@@ -177,8 +177,9 @@ def draft(
     if not findings:
         blips = ", ".join(f"{c.metric} ({c.anomalous_points})" for c in noise) or "none"
         return RCADraft(
-            root_cause="No incident: the anomalies were isolated excursions with no sustained "
-            f"change and no corroborating errors (points above threshold: {blips}).",
+            root_cause="No incident: no metric moved far enough for long enough, with errors "
+            "to corroborate it, to support a root cause; what fired was noise or normal drift "
+            f"(points past threshold: {blips}).",
             timeline=timeline,
             affected_services=[],
             remediation_steps=["No action needed; keep watching the metrics"],
