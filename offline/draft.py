@@ -83,7 +83,9 @@ def collapse_symptoms(
       same resource no later and its metrics show it (a full disk blocks its clients' writes);
     - an unexplained ("unknown") change, when a concrete root cause was found elsewhere;
     - any finding of a service whose errors keep naming a service with a root cause of its
-      own that broke no later (its own deploy then is a red herring: it is the victim).
+      own that broke no later (its own deploy then is a red herring: it is the victim);
+    - a saturated service that a freshly changed caller keeps naming (an N+1 query deploy
+      pins its database's CPU): the caller's change is the cause.
     The symptom is folded into the cause's evidence, so the report still shows the impact.
     `evidence` holds the ServiceEvidence of every finding's service.
     """
@@ -108,10 +110,27 @@ def collapse_symptoms(
             None,
         )
 
+    def overloading_change(f: Finding, others: list[Finding]) -> Finding | None:
+        """A deploy of a caller that keeps naming this saturated service and changed first."""
+        onset = evidence[f.service].onset
+        return next(
+            (
+                c
+                for c in others
+                if c.category in ("config_change", "code_regression")
+                and (logs := evidence[c.service].logs) is not None
+                and logs.dependencies_named.get(f.service, 0) >= KNOCK_ON_MENTIONS
+                and evidence[c.service].onset <= onset
+            ),
+            None,
+        )
+
     def cause_of(f: Finding) -> Finding | None:
         others = [c for c in concrete if c.service != f.service]
         if called := called_cause(f, others):
             return called
+        if f.category == "resource_saturation" and (change := overloading_change(f, others)):
+            return change
         if f.category == "dependency_failure":
             return next((c for c in others if _names(c.service, f.summary)), None)
         if f.category == "unknown":

@@ -184,3 +184,38 @@ def test_structured_log_attributes_name_the_dependency(now):
         table, "wallet", now - timedelta(minutes=30), now, table.service_names
     )
     assert details.dependencies_named == {"api.topup-provider.example": 19}
+
+
+def test_a_database_pinned_by_a_callers_new_code_is_a_knock_on():
+    caller_logs = _logs()
+    caller_logs.dependencies_named = {"reports-db": 40}
+    evidence = {
+        "reports-api": rules.ServiceEvidence(
+            service="reports-api", onset=T0, comparisons=[], logs=caller_logs
+        ),
+        "reports-db": rules.ServiceEvidence(
+            service="reports-db", onset=T0 + timedelta(minutes=2), comparisons=[], logs=_logs()
+        ),
+    }
+    change = Finding(
+        service="reports-api",
+        category="code_regression",
+        action="rollback",
+        summary="N+1 queries",
+        evidence=["deploy v9"],
+        confidence=0.9,
+    )
+    pinned = Finding(
+        service="reports-db",
+        category="resource_saturation",
+        action="scale_out",
+        summary="CPU pinned",
+        evidence=["cpu 99%"],
+        confidence=0.7,
+    )
+    kept = collapse_symptoms([change, pinned], evidence)
+    assert [f.service for f in kept] == ["reports-api"]
+    # A database that saturated before the caller changed is the cause, the caller its victim.
+    evidence["reports-db"].onset = T0 - timedelta(minutes=10)
+    kept = collapse_symptoms([change.model_copy(deep=True), pinned.model_copy(deep=True)], evidence)
+    assert [f.service for f in kept] == ["reports-db"]
