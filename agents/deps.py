@@ -5,6 +5,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -51,7 +52,7 @@ class InvestigationDeps:
     provenance: dict[str, Any] = field(default_factory=dict)  # filled by the pipeline
     usage: dict[str, AgentUsage] = field(default_factory=dict)  # earlier agents' usage
 
-    @property
+    @cached_property  # read by prompts and tools; the anomalies never change within a run
     def triggered_at(self) -> datetime:
         return incident_start(list(self.anomalies))
 
