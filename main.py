@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import scenarios
-from cli import Parser, aware_time, console, run
-from llm import choose
+from agents.llm import choose
 from models import RCAReport
-from pipeline import Investigation, detect, investigate
-from report import check_free, validate_incident_id
+from pipeline.cli import Parser, aware_time, console, run
+from pipeline.investigate import Investigation, detect, investigate
+from sinks.files import check_free, validate_incident_id
 from triggers import WindowTrigger, group_anomalies
 
 
@@ -68,7 +68,7 @@ def _main(args: argparse.Namespace) -> int:
         return 0
     now = args.now or datetime.now(UTC)  # the only wall-clock read; everything else gets it
     if args.export_bundle:
-        from bundle import export_bundle
+        from sources.bundle.reader import export_bundle
 
         telemetry, expected = scenarios.get(args.scenario).build(now, args.seed)
         export_bundle(telemetry, args.export_bundle, expected)
@@ -82,11 +82,11 @@ def _main(args: argparse.Namespace) -> int:
     gcs = os.environ.get("ARTIFACTS_GCS_DIR")
     target = None
     if gcs:
-        from storage import parse_gcs_dir
+        from sinks.gcs import parse_gcs_dir
 
         target = parse_gcs_dir(gcs)
     if args.bundle:
-        from bundle import load_bundle
+        from sources.bundle.reader import load_bundle
 
         telemetry = load_bundle(args.bundle)
         now = telemetry.end_time()
@@ -120,7 +120,7 @@ def _main(args: argparse.Namespace) -> int:
     if target is None:
         console.print("Upload skipped: ARTIFACTS_GCS_DIR is not set.")
         return 0
-    from storage import upload_reports
+    from sinks.gcs import upload_reports
 
     uris = upload_reports(target, [md_path, md_path.with_suffix(".json")])
     console.print(f"Uploaded: {', '.join(uris)}", soft_wrap=True)

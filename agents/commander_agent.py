@@ -25,7 +25,7 @@ from evidence.deploys import DeployView, DiffSummary, deploy_view, summarize_dif
 from evidence.logs import ServiceLogDetails, service_details
 from evidence.metrics import BaselineComparison, MetricSummary, compare, summarize
 from models import AgentUsage, RCADraft, RCAReport
-from report import write_report
+from sinks.files import write_report
 from triggers import group_anomalies
 
 INSTRUCTIONS = f"""\

@@ -17,7 +17,7 @@ from pydantic_ai.tools import ToolDefinition
 from pydantic_ai.usage import UsageLimits
 
 from models import AgentUsage, IncidentContext, MetricAnomaly
-from telemetry import Telemetry
+from sources.telemetry import Telemetry
 from triggers import WindowTrigger, group_anomalies, incident_start
 
 T = TypeVar("T")

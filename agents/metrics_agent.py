@@ -18,7 +18,7 @@ from agents.deps import (
     run_agent,
 )
 from evidence.metrics import BaselineComparison, MetricSummary, compare, summarize, window
-from telemetry import Series
+from sources.telemetry import Series
 
 INSTRUCTIONS = f"""\
 You are the metrics specialist of an incident investigation. Anomaly detection has fired on the

@@ -34,10 +34,10 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 from pydantic_ai.tools import ToolDefinition
 
 import scenarios
+from agents.llm import FallbackState, ModelChoice
 from bench.results import Result
-from llm import FallbackState, ModelChoice
 from offline import offline_model
-from pipeline import Investigation, detect, investigate
+from pipeline.investigate import Investigation, detect, investigate
 from triggers import WindowTrigger
 
 SECTION = "context"

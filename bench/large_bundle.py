@@ -12,8 +12,16 @@ from pathlib import Path
 
 import numpy as np
 
-from bundle_export import export_bundle
-from telemetry import LEVEL_CODE, Deploy, LogTable, MetricInfo, Series, TelemetryStore, to_datetime
+from sources.bundle.writer import export_bundle
+from sources.telemetry import (
+    LEVEL_CODE,
+    Deploy,
+    LogTable,
+    MetricInfo,
+    Series,
+    TelemetryStore,
+    to_datetime,
+)
 
 START = np.datetime64("2026-03-15T02:00:00", "ms")
 SPAN_MS = 12 * 3600 * 1000

@@ -6,7 +6,7 @@ Run: uv run python -c "from bench.redact_bench import redact_throughput; print(r
 import random
 import time
 
-from redact import redact
+from sources.redact import redact
 
 _BENIGN = [
     "GET /api/v1/orders/{n} 200 {ms}ms request_id={uuid} user_id={n}",

@@ -11,11 +11,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cli import Parser, aware_time, console, run
+from agents.llm import choose
 from evals.cases import EvalCase, bundle_cases, scenario_cases
 from evals.results import write_results
 from evals.suite import SuiteRun, run_suite
-from llm import choose
+from pipeline.cli import Parser, aware_time, console, run
 
 DEFAULT_NOW = "2026-03-15T14:30:00Z"  # a fixed clock, so offline runs are reproducible
 

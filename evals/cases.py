@@ -11,7 +11,7 @@ from pathlib import Path
 
 import scenarios
 from errors import UsageError
-from telemetry import TelemetryStore
+from sources.telemetry import TelemetryStore
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def scenario_cases(now: datetime, seed: int, names: Sequence[str] = ()) -> list[
 
 def bundle_cases(directories: Iterable[Path], names: Sequence[str] = ()) -> list[EvalCase]:
     """The bundles, each with its expected.json, then those named (all when none is)."""
-    from bundle import load_bundle, load_expected
+    from sources.bundle.reader import load_bundle, load_expected
 
     cases = []
     for directory in directories:

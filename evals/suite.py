@@ -17,11 +17,11 @@ from pydantic_ai.models import Model
 from pydantic_evals import Case, Dataset, increment_eval_metric
 from pydantic_evals.reporting import EvaluationReport, ReportCase, ReportCaseFailure
 
+from agents.llm import choose
 from evals.cases import CaseInput, EvalCase
 from evals.evaluators import SCORING, judge
-from llm import choose
 from models import RCAReport
-from pipeline import Investigation, detect, investigate
+from pipeline.investigate import Investigation, detect, investigate
 from scenarios.scoring import ScoreResult, score
 from triggers import WindowTrigger
 

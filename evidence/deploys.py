@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from telemetry import Deploy
+from sources.telemetry import Deploy
 
 CONFIG_SUFFIXES = {
     ".yaml",

@@ -12,7 +12,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from models import LogEntry
-from telemetry import LEVELS, LogTable, to_datetime, to_datetime64
+from sources.telemetry import LEVELS, LogTable, to_datetime, to_datetime64
 
 # Fixed vocabulary of what an error is about. Order matters only for display.
 TAG_PATTERNS: dict[str, re.Pattern[str]] = {

@@ -7,7 +7,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from evidence.kinds import falls_when_bad
-from telemetry import Series, to_datetime, to_datetime64
+from sources.telemetry import Series, to_datetime, to_datetime64
 from triggers import WindowTrigger
 
 # A sustained change smaller than this share of the baseline needs z >= MINOR_Z to count.

@@ -15,7 +15,7 @@ from scenarios import (
     seeded,
     traffic_surge,
 )
-from telemetry import TelemetryStore
+from sources.telemetry import TelemetryStore
 
 Builder = Callable[[datetime, int], tuple[TelemetryStore, dict]]
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from telemetry import Deploy, LogTable, MetricInfo, Series, TelemetryStore
+from sources.telemetry import Deploy, LogTable, MetricInfo, Series, TelemetryStore
 
 LogRow = tuple[datetime, str, str, str]  # (timestamp, service, level, message)
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from scenarios.common import LogRow, Timeline, chatter, metric_series, store
 from scenarios.signals import Grid
-from telemetry import Deploy, TelemetryStore
+from sources.telemetry import Deploy, TelemetryStore
 
 NAME = "ws-goroutine-leak"
 SUMMARY = (

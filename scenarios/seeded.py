@@ -5,8 +5,14 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from scenarios.common import LogRow, Timeline, background, chatter, series_of, store
-from telemetry import Deploy, TelemetryStore
-from triggers import CHECKOUT_ONSET, GC_THRASH, LEAK_START, MOCK_METRICS, generate_mock_series
+from scenarios.mock_series import (
+    CHECKOUT_ONSET,
+    GC_THRASH,
+    LEAK_START,
+    MOCK_METRICS,
+    generate_mock_series,
+)
+from sources.telemetry import Deploy, TelemetryStore
 
 CONFIG_COMMIT = "a1b2c3d"
 DOCS_COMMIT = "9f8e7d6"

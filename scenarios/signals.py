@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from telemetry import to_datetime64
+from sources.telemetry import to_datetime64
 
 
 @dataclass

@@ -16,7 +16,7 @@ from pydantic_ai.tools import ToolDefinition
 from bench.context_size import request_chars, tokens
 from bench.results import Result, all_passed, table
 from bench.trigger_speed import make_series, reference_fired
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from triggers import WindowTrigger
 
 START = np.datetime64("2026-03-15T00:00:00", "ms")

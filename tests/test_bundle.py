@@ -5,15 +5,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+from sources.bundle import metrics_csv as bundle_csv
 import numpy as np
 import pytest
 
-import bundle_csv
-from bundle import LOG_KEYS, load_bundle, load_expected
-from bundle import export_bundle as export_via_bundle
-from bundle_export import export_bundle
 from errors import BundleError
-from telemetry import (
+from sources.bundle.reader import LOG_KEYS, load_bundle, load_expected
+from sources.bundle.reader import export_bundle as export_via_bundle
+from sources.bundle.writer import export_bundle
+from sources.telemetry import (
     LEVELS,
     Deploy,
     LogTable,

@@ -1,16 +1,12 @@
 """The real CLI, run as a user would, in a temporary directory, with no key and no network."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import NOW_TEXT as NOW
+from tests.helpers import cli, reports
 
-NOW = "2026-03-15T14:30:00Z"
 REPORT_FIELDS = [
     "incident_id",
     "root_cause",
@@ -20,26 +16,6 @@ REPORT_FIELDS = [
     "confidence",
     "findings",
 ]
-
-
-def cli(cwd: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("OPENROUTER_API_KEY", "INCIDENT_COMMANDER_MODEL", "ARTIFACTS_GCS_DIR")
-    }
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**base, "COLUMNS": "200", **(env or {})},
-        timeout=120,
-    )
-
-
-def reports(directory: Path) -> list[Path]:
-    return sorted(directory.glob("incident_*")) if directory.exists() else []
 
 
 def test_default_run_writes_both_root_causes(tmp_path):

@@ -8,8 +8,8 @@ import pytest
 
 import main
 import scenarios
-from bundle import export_bundle
-from tests.conftest import NOW
+from sources.bundle.reader import export_bundle
+from tests.helpers import NOW
 
 
 @pytest.fixture(scope="module")

@@ -185,7 +185,7 @@ def test_one_scenario_offline_writes_results_and_passes(tmp_path, capsys):
 
 
 def test_a_bundle_the_report_cannot_satisfy_fails_the_run(tmp_path, capsys):
-    from bundle_export import export_bundle
+    from sources.bundle.writer import export_bundle
 
     telemetry, expected = scenarios.get("checkout-config-bug").build(
         datetime.fromisoformat(NOW), 42
@@ -224,7 +224,7 @@ def test_usage_errors_exit_2_with_one_line(tmp_path, capsys, monkeypatch, args, 
 
 
 def test_a_bundle_without_expected_json_is_a_usage_error(tmp_path, capsys):
-    from bundle_export import export_bundle
+    from sources.bundle.writer import export_bundle
 
     telemetry, _ = scenarios.get("worker-memory-leak").build(datetime.fromisoformat(NOW), 1)
     export_bundle(telemetry, tmp_path / "b")

@@ -11,11 +11,11 @@ import time
 import pytest
 from pydantic_ai.messages import ToolReturnPart
 
+from agents.llm import DEFAULT_REMOTE, OFFLINE, choose
 from errors import UsageError
-from llm import DEFAULT_REMOTE, OFFLINE, choose
-from tests.conftest import ROOT
 from tests.fake_model_server import FakeModelServer
-from tests.test_cli import NOW, cli, reports
+from tests.helpers import NOW_TEXT as NOW
+from tests.helpers import ROOT, cli, reports
 
 
 @pytest.mark.parametrize(
@@ -127,7 +127,7 @@ async def test_remote_model_sees_the_evidence_the_offline_rules_used(now, tmp_pa
     from contextlib import nullcontext
 
     import agents.deps as agent_deps
-    from pipeline import Investigation, investigate
+    from pipeline.investigate import Investigation, investigate
     from tests.helpers import deps_for
 
     seen: list = []

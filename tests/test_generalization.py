@@ -9,7 +9,7 @@ from evidence.logs import dependencies
 from models import Finding
 from offline import rules
 from offline.draft import collapse_symptoms
-from tests.test_rules_holdout import T0, _c, _logs
+from tests.helpers import T0, _c, _logs
 
 
 @pytest.mark.parametrize(
@@ -166,8 +166,9 @@ def test_errors_that_are_a_large_share_of_requests_are_not_a_surge():
 
 
 def test_structured_log_attributes_name_the_dependency(now):
+    from sources.telemetry import LogTable
+
     from evidence.logs import service_details
-    from telemetry import LogTable
 
     rows = [
         (

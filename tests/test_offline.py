@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from agents.llm import choose
 from evidence.deploys import DeployView
 from evidence.logs import ServiceLogDetails
 from evidence.metrics import BaselineComparison
-from llm import choose
 from offline import rules
-from pipeline import Investigation, detect, investigate
+from pipeline.investigate import Investigation, detect, investigate
 from scenarios import seeded
 from tests.helpers import deps_for
 from triggers import WindowTrigger

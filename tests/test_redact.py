@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from redact import MARKER, redact
+from sources.redact import MARKER, redact
 
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 JWT = (

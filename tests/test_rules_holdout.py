@@ -1,62 +1,20 @@
 """The offline rules on shapes the built-in scenarios lack: late deploys, slow ramps, resets."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import numpy as np
 import pytest
 
 from evidence.deploys import DeployView
 from evidence.kinds import resource
-from evidence.logs import ServiceLogDetails, Signature
-from evidence.metrics import BaselineComparison, compare
+from evidence.logs import Signature
+from evidence.metrics import compare
 from models import Finding
 from offline import rules
 from offline.draft import collapse_symptoms, draft
-from telemetry import MetricInfo, Series
+from sources.telemetry import MetricInfo, Series
+from tests.helpers import T0, _c, _logs
 from triggers import WindowTrigger
-
-T0 = datetime(2026, 3, 15, 6, 0, tzinfo=UTC)
-
-
-def _c(metric, shape="level_shift", unit=None, ratio=3.0, rise=2.0, at=0, z=40.0, **extra):
-    """A sustained comparison whose onset is `at` minutes after T0."""
-    fields = dict(
-        metric=metric,
-        service="svc",
-        unit=unit,
-        onset=T0 + timedelta(minutes=at),
-        anomalous_points=30,
-        sustained=True,
-        baseline_median=100,
-        after_median=100 * ratio,
-        after_max=100 * ratio,
-        change_ratio=ratio,
-        robust_z=z,
-        shape=shape,
-        rise_minutes=rise,
-        monotonic_fraction=0.8,
-        sawtooth_drops=0,
-        note="",
-    )
-    return BaselineComparison(**{**fields, **extra})
-
-
-def _logs(tags=None, errors_after=50, warnings_after=0):
-    return ServiceLogDetails(
-        service="svc",
-        onset=T0,
-        errors_before=0,
-        errors_after=errors_after,
-        warnings_before=0,
-        warnings_after=warnings_after,
-        minutes_before=30,
-        minutes_after=30,
-        first_error_after_onset=T0,
-        new_signatures=[],
-        tag_counts=tags or {},
-        dependencies_named={},
-        samples=[],
-    )
 
 
 def _deploy(at, service="svc", version="v2"):

@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 
 import scenarios
+from agents.llm import choose
 from evidence.deploys import summarize_diff
 from evidence.kinds import exception_names, is_memory, is_pinned, is_request_rate
 from evidence.metrics import BaselineComparison
-from llm import choose
 from models import ACTIONS, CATEGORIES, Finding, RCAReport
-from pipeline import Investigation, detect, investigate
+from pipeline.investigate import Investigation, detect, investigate
 from scenarios.scoring import score
-from telemetry import to_datetime
+from sources.telemetry import to_datetime
 from triggers import WindowTrigger
 
 SEEDS = [1, 2, 3]

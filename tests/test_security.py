@@ -11,11 +11,11 @@ from pydantic_ai.models.function import FunctionModel
 import scenarios
 from agents import commander_agent
 from agents.deps import InvestigationDeps, ReportSettings
-from llm import choose
+from agents.llm import choose
 from models import IncidentContext, LogSummary
-from pipeline import Investigation, detect, investigate
-from report import md, render_markdown
-from telemetry import LEVELS, LogTable, to_datetime
+from pipeline.investigate import Investigation, detect, investigate
+from sinks.files import md, render_markdown
+from sources.telemetry import LEVELS, LogTable, to_datetime
 from triggers import WindowTrigger
 
 INJECTION = (

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from errors import UploadError, UsageError
-from storage import GcsTarget, parse_gcs_dir, upload_reports
+from sinks.gcs import GcsTarget, parse_gcs_dir, upload_reports
 
 pytest_plugins = ["tests.gcs_emulator"]
 

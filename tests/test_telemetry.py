@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from errors import IncidentCommanderError, UsageError
-from redact import MARKER
-from telemetry import LEVELS, LogTable, MetricInfo, Series, TelemetryStore, to_datetime64
+from sources.redact import MARKER
+from sources.telemetry import LEVELS, LogTable, MetricInfo, Series, TelemetryStore, to_datetime64
 
 
 def at(second: int) -> datetime:

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import triggers
-from triggers import MOCK_METRICS, WindowTrigger, generate_mock_series, group_anomalies
+from scenarios.mock_series import MOCK_METRICS, generate_mock_series
+from triggers import WindowTrigger, group_anomalies
 
 NOW = datetime(2026, 3, 15, 14, 30, tzinfo=UTC)
 

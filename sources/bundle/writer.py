@@ -13,10 +13,17 @@ from pathlib import Path
 
 import numpy as np
 
-from bundle import FORMAT, LOG_KEYS, NAME_PATTERN, TRIGGER_KEYS, valid_commit, validate_expected
-from bundle_csv import CSV_HEADER
 from errors import BundleError
-from telemetry import LEVELS, TelemetryStore
+from sources.bundle.metrics_csv import CSV_HEADER
+from sources.bundle.reader import (
+    FORMAT,
+    LOG_KEYS,
+    NAME_PATTERN,
+    TRIGGER_KEYS,
+    valid_commit,
+    validate_expected,
+)
+from sources.telemetry import LEVELS, TelemetryStore
 
 
 def export_bundle(store: TelemetryStore, directory: Path, expected: dict | None = None) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from errors import BundleError
-from telemetry import MetricInfo, Series, to_datetime64
+from sources.telemetry import MetricInfo, Series, to_datetime64
 
 CSV_HEADER = ["timestamp", "metric", "value"]
 

@@ -15,14 +15,14 @@ from pydantic_ai.exceptions import AgentRunError, FallbackExceptionGroup, UserEr
 
 from agents.commander_agent import investigate_incident
 from agents.deps import InvestigationDeps, ReportSettings
+from agents.llm import ModelChoice
 from agents.logs_agent import investigate_logs
 from agents.metrics_agent import investigate_metrics
 from errors import InvestigationError
 from evidence.kinds import falls_when_bad
-from llm import ModelChoice
 from models import AgentUsage, IncidentContext, LogSummary, MetricAnomaly, RCAReport
-from report import write_report
-from telemetry import Telemetry
+from sinks.files import write_report
+from sources.telemetry import Telemetry
 from triggers import WindowTrigger, group_anomalies, incident_start
 
 Stage = Callable[[int, str], AbstractContextManager[object]]

@@ -18,10 +18,17 @@ from pathlib import Path
 
 import numpy as np
 
-from bundle_csv import clip, decode, parse_timestamp, read_bytes, read_metrics, timestamps_ms
 from errors import BundleError
 from models import ACTIONS, CATEGORIES
-from telemetry import LEVEL_CODE, LEVELS, Deploy, LogTable, MetricInfo, TelemetryStore
+from sources.bundle.metrics_csv import (
+    clip,
+    decode,
+    parse_timestamp,
+    read_bytes,
+    read_metrics,
+    timestamps_ms,
+)
+from sources.telemetry import LEVEL_CODE, LEVELS, Deploy, LogTable, MetricInfo, TelemetryStore
 
 FORMAT = "incident-bundle/v1"
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -72,7 +79,9 @@ def load_bundle(directory: Path) -> TelemetryStore:
 
 def export_bundle(store: TelemetryStore, directory: Path, expected: dict | None = None) -> None:
     """Write `store` out as a bundle; see bundle_export.export_bundle."""
-    from bundle_export import export_bundle as export  # late: bundle_export imports this module
+    from sources.bundle.writer import (
+        export_bundle as export,  # late: bundle_export imports this module
+    )
 
     export(store, directory, expected)
 

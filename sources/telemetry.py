@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from errors import UsageError
-from redact import redact, redact_json
+from sources.redact import redact, redact_json
 
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 LEVEL_CODE = {name: code for code, name in enumerate(LEVELS)}

@@ -1,0 +1,1 @@
+"""The one run sequence (source -> detect -> investigate -> sinks) and the CLI plumbing."""

@@ -1,0 +1,1 @@
+"""Where a finished report goes: local files, GCS, Slack."""

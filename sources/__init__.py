@@ -1,0 +1,1 @@
+"""Where telemetry comes from: the Telemetry interface, bundles, live sources, redaction."""
