@@ -16,11 +16,12 @@ from pathlib import Path
 
 import scenarios
 from agents.llm import choose
-from models import RCAReport
+from models import MetricAnomaly
 from pipeline.cli import Parser, aware_time, console, run
-from pipeline.investigate import Investigation, detect, investigate
-from sinks.files import check_free, validate_incident_id
-from triggers import WindowTrigger, group_anomalies
+from pipeline.investigate import Investigation, run_investigation
+from sinks import Delivery, Sink
+from sinks.files import LocalFiles, check_free, validate_incident_id
+from triggers import group_anomalies
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -50,11 +51,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-@contextmanager
-def stage(number: int, text: str) -> Iterator[None]:
-    console.print(f"[bold][{number}/4][/bold] {text}")
-    with console.status(f"{text.rstrip('.')}…", spinner="dots"):
-        yield
+class ConsoleProgress:
+    """The run as the console shows it: the stages, and what fired."""
+
+    @contextmanager
+    def stage(self, number: int, text: str) -> Iterator[None]:
+        console.print(f"[bold][{number}/4][/bold] {text}")
+        with console.status(f"{text.rstrip('.')}…", spinner="dots"):
+            yield
+
+    def detected(self, anomalies: list[MetricAnomaly]) -> None:
+        if not anomalies:
+            console.print("No anomaly fired: nothing to investigate, no report written.")
+        for g in group_anomalies(anomalies):
+            side, worst = ("above", "peak") if g.direction == "above" else ("below", "low")
+            points = "1 point" if g.count == 1 else f"{g.count} points"
+            console.print(
+                f"  - {g.metric} ({g.service}): {points} {side} threshold, "
+                f"{worst} {g.peak:.4g} vs threshold {g.threshold:.4g}, first at "
+                f"{g.first:%H:%M:%S}Z",
+                soft_wrap=True,
+                markup=False,
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,7 +86,7 @@ def _main(args: argparse.Namespace) -> int:
         return 0
     now = args.now or datetime.now(UTC)  # the only wall-clock read; everything else gets it
     if args.export_bundle:
-        from sources.bundle.reader import export_bundle
+        from sources.bundle import export_bundle
 
         telemetry, expected = scenarios.get(args.scenario).build(now, args.seed)
         export_bundle(telemetry, args.export_bundle, expected)
@@ -79,12 +97,11 @@ def _main(args: argparse.Namespace) -> int:
     incident_id = validate_incident_id(args.incident_id) if args.incident_id else None
     if incident_id and args.output_dir.is_dir():
         check_free(args.output_dir, incident_id)
-    gcs = os.environ.get("ARTIFACTS_GCS_DIR")
-    target = None
-    if gcs:
-        from sinks.gcs import parse_gcs_dir
+    sinks: list[Sink] = [LocalFiles(args.output_dir, incident_id)]
+    if gcs := os.environ.get("ARTIFACTS_GCS_DIR"):
+        from sinks.gcs import GcsUpload, parse_gcs_dir
 
-        target = parse_gcs_dir(gcs)
+        sinks.append(GcsUpload(parse_gcs_dir(gcs)))
     if args.bundle:
         from sources.bundle.reader import load_bundle
 
@@ -92,49 +109,34 @@ def _main(args: argparse.Namespace) -> int:
         now = telemetry.end_time()
     else:
         telemetry, _ = scenarios.get(args.scenario).build(now, args.seed)
-    trigger = WindowTrigger(**telemetry.trigger)
 
     console.print("[bold]=== Incident Commander ===[/bold]")
     console.print(
         f"Data: {telemetry.name} ({len(telemetry.metrics())} metrics, "
         f"{len(telemetry.logs())} log lines); model: {choice.name}",
         soft_wrap=True,
+        markup=False,
     )
     console.print("[bold][1/4][/bold] Detecting anomalies...")
-    anomalies = detect(telemetry, trigger)
-    if not anomalies:
-        console.print("No anomaly fired: nothing to investigate, no report written.")
+    delivery = _run(Investigation(telemetry, now, choice), sinks)
+    if delivery is None:
         return 0
-    for g in group_anomalies(anomalies):
-        side, worst = ("above", "peak") if g.direction == "above" else ("below", "low")
-        console.print(
-            f"  - {g.metric} ({g.service}): {g.count} points {side} threshold, "
-            f"{worst} {g.peak:.4g} vs threshold {g.threshold:.4g}, first at "
-            f"{g.first:%H:%M:%S}Z",
-            soft_wrap=True,
-        )
-    inv = Investigation(telemetry, trigger, now, anomalies, choice, args.output_dir, incident_id)
-    report = _run(inv)
-    md_path = args.output_dir / f"incident_{report.incident_id}.md"
-    _print_report(report, md_path, choice.state)
-    if target is None:
+    _print_report(delivery, choice.state)
+    if len(sinks) == 1:
         console.print("Upload skipped: ARTIFACTS_GCS_DIR is not set.")
-        return 0
-    from sinks.gcs import upload_reports
-
-    uris = upload_reports(target, [md_path, md_path.with_suffix(".json")])
-    console.print(f"Uploaded: {', '.join(uris)}", soft_wrap=True)
+    else:
+        console.print(f"Uploaded: {', '.join(delivery.links)}", soft_wrap=True, markup=False)
     return 0
 
 
-def _run(inv: Investigation) -> RCAReport:
-    async def guarded() -> RCAReport:
+def _run(inv: Investigation, sinks: list[Sink]) -> Delivery | None:
+    async def guarded() -> Delivery | None:
         task = asyncio.current_task()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, task.cancel)
         try:
-            return await investigate(inv, stage)
+            return await run_investigation(inv, sinks, ConsoleProgress())
         finally:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
@@ -142,9 +144,10 @@ def _run(inv: Investigation) -> RCAReport:
     return asyncio.run(guarded())
 
 
-def _print_report(report: RCAReport, md_path, state) -> None:
+def _print_report(delivery: Delivery, state) -> None:
+    report = delivery.report
     console.print("[bold]=== Incident Complete ===[/bold]")
-    console.print(f"RCA written: {md_path}", soft_wrap=True)
+    console.print(f"RCA written: {delivery.files[0]}", soft_wrap=True, markup=False)
     console.print(f"Root cause: {report.root_cause}", soft_wrap=True, markup=False)
     console.print(f"Confidence: {report.confidence:.0%}")
     console.print(

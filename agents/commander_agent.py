@@ -6,7 +6,6 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 from pydantic_ai import Agent, ModelRetry, RunContext, ToolOutput
-from pydantic_ai.messages import ModelResponse
 from pydantic_ai.models import Model
 from pydantic_ai.usage import UsageLimits
 
@@ -24,8 +23,7 @@ from agents.deps import (
 from evidence.deploys import DeployView, DiffSummary, deploy_view, summarize_diff
 from evidence.logs import ServiceLogDetails, service_details
 from evidence.metrics import BaselineComparison, MetricSummary, compare, summarize
-from models import AgentUsage, RCADraft, RCAReport
-from sinks.files import write_report
+from models import RCADraft, RCAReport
 from triggers import group_anomalies
 
 INSTRUCTIONS = f"""\
@@ -71,7 +69,7 @@ class MetricDetails(BaseModel):
 
 
 async def write_rca(ctx: RunContext[InvestigationDeps], draft: RCADraft) -> RCAReport:
-    """Write the RCA report (markdown and JSON) and finish the investigation. Call it once, last.
+    """Write the RCA report and finish the investigation. Call it once, last.
 
     Args:
         draft: The root cause, timeline, affected services, remediation steps, confidence and
@@ -83,35 +81,36 @@ async def write_rca(ctx: RunContext[InvestigationDeps], draft: RCADraft) -> RCAR
                 f"remediation step refused as destructive: {step!r}. Propose only "
                 "rollback, restart, scale_out, failover or escalate steps."
             )
-    deps = ctx.deps
-    u = ctx.usage
-    prov = deps.provenance
-    answered = list(prov.get("answered_by", ())) + [
-        m.model_name or "unknown" for m in ctx.messages if isinstance(m, ModelResponse)
-    ]
-    report = RCAReport(
+    return assemble_report(ctx.deps, draft)
+
+
+def assemble_report(
+    deps: InvestigationDeps, draft: RCADraft | None, failure: str | None = None
+) -> RCAReport:
+    """The report of a draft, or of a run that stopped early (no draft, a failure).
+
+    Identity and provenance (id, model, usage) are stamped on later by the pipeline and the
+    first sink; this is the one place an RCAReport is built.
+    """
+    if draft is None:
+        draft = RCADraft(
+            root_cause="Unknown: the investigation did not finish.",
+            timeline=[],
+            affected_services=sorted({a.service for a in deps.anomalies}),
+            remediation_steps=["Investigate manually from the anomalies, triage and logs below"],
+            confidence=0.0,
+            findings=[],
+        )
+    return RCAReport(
         **draft.model_dump(),
-        incident_id=deps.report.incident_id or "pending",
+        incident_id="pending",
+        status="incomplete" if failure else "complete",
+        failure=failure,
         triggered_at=deps.triggered_at,
-        model=prov.get("model", "unknown"),
-        answered_by=list(dict.fromkeys(answered)),
-        fell_back=prov["state"].fell_back if "state" in prov else False,
-        fallback_reason=prov["state"].reason if "state" in prov else None,
+        model="unknown",
+        answered_by=[],
         anomalies=group_anomalies(list(deps.anomalies)),
-        metrics_summary=deps.context.metrics_summary if deps.context else None,
-        log_summary=deps.context.log_summary if deps.context else None,
-        usage={
-            **deps.usage,
-            "commander": AgentUsage(
-                requests=u.requests,
-                tool_calls=u.tool_calls,
-                input_tokens=u.input_tokens,
-                output_tokens=u.output_tokens,
-            ),
-        },
     )
-    report, _ = write_report(report, deps.report.output_dir, deps.report.incident_id is not None)
-    return report
 
 
 agent = Agent(
@@ -238,6 +237,6 @@ def prompt(deps: InvestigationDeps) -> str:
 
 
 async def investigate_incident(deps: InvestigationDeps, model: Model) -> Outcome[RCAReport]:
-    """Run the CommanderAgent; the report is written by its write_rca call."""
+    """Run the CommanderAgent: the report its write_rca call returns."""
     limits = UsageLimits(request_limit=12, tool_calls_limit=60)
     return await run_agent(agent, prompt(deps), deps, model, limits)

@@ -3,10 +3,9 @@
 import copy
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
-from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -34,12 +33,6 @@ RUN_TIMEOUT_SECONDS = 180.0
 
 
 @dataclass(frozen=True)
-class ReportSettings:
-    output_dir: Path
-    incident_id: str | None = None  # a fixed id from --incident-id; otherwise the next free one
-
-
-@dataclass(frozen=True)
 class InvestigationDeps:
     """The telemetry source and the incident's clock. No tool reads the wall clock."""
 
@@ -47,10 +40,7 @@ class InvestigationDeps:
     trigger: WindowTrigger
     now: datetime  # end of the data: "now" for the investigation
     anomalies: tuple[MetricAnomaly, ...]
-    report: ReportSettings | None = None
-    context: IncidentContext | None = None
-    provenance: dict[str, Any] = field(default_factory=dict)  # filled by the pipeline
-    usage: dict[str, AgentUsage] = field(default_factory=dict)  # earlier agents' usage
+    context: IncidentContext | None = None  # what the earlier agents found, for the Commander
 
     @cached_property  # read by prompts and tools; the anomalies never change within a run
     def triggered_at(self) -> datetime:

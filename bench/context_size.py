@@ -16,7 +16,6 @@ import json
 import math
 import tempfile
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,8 +36,8 @@ import scenarios
 from agents.llm import FallbackState, ModelChoice
 from bench.results import Result
 from offline import offline_model
-from pipeline.investigate import Investigation, detect, investigate
-from triggers import WindowTrigger
+from pipeline.investigate import Investigation, run_investigation
+from sinks.files import LocalFiles
 
 SECTION = "context"
 NOW = datetime(2026, 3, 15, 14, 30, tzinfo=UTC)
@@ -118,13 +117,12 @@ def recording(contexts: dict[str, AgentContext]) -> Callable[[str], FunctionMode
 def measure(scenario: str = scenarios.DEFAULT, seed: int = 42):
     """Run the investigation; (contexts per agent, pydantic-ai's own usage per agent)."""
     telemetry, _ = scenarios.get(scenario).build(NOW, seed)
-    trigger = WindowTrigger(**telemetry.trigger)
     contexts: dict[str, AgentContext] = {}
     choice = ModelChoice("offline", FallbackState(), recording(contexts))
     with tempfile.TemporaryDirectory() as out:
-        inv = Investigation(telemetry, trigger, NOW, detect(telemetry, trigger), choice, Path(out))
-        report = asyncio.run(investigate(inv, lambda number, text: nullcontext()))
-    return contexts, report.usage
+        inv = Investigation(telemetry, NOW, choice)
+        delivery = asyncio.run(run_investigation(inv, [LocalFiles(Path(out))]))
+    return contexts, delivery.report.usage
 
 
 def run() -> list[Result]:

@@ -9,7 +9,6 @@ import os
 import re
 import tempfile
 from collections.abc import Mapping, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +20,9 @@ from agents.llm import choose
 from evals.cases import CaseInput, EvalCase
 from evals.evaluators import SCORING, judge
 from models import RCAReport
-from pipeline.investigate import Investigation, detect, investigate
+from pipeline.investigate import Investigation, run_investigation
 from scenarios.scoring import ScoreResult, score
-from triggers import WindowTrigger
+from sinks.files import LocalFiles
 
 
 @dataclass(frozen=True)
@@ -86,14 +85,11 @@ def run_suite(
     with tempfile.TemporaryDirectory(prefix="evals-") as tmp:
 
         async def investigate_case(inputs: CaseInput) -> RCAReport | None:
-            store = telemetry[inputs.name]
-            trigger = WindowTrigger(**store.trigger)
-            anomalies = detect(store, trigger)
-            if not anomalies:
+            inv = Investigation(telemetry[inputs.name], inputs.now, choose(model, env))
+            delivery = await run_investigation(inv, [LocalFiles(Path(tmp) / inputs.name)])
+            if delivery is None:
                 return None  # nothing fired: no report, which reads as "no incident"
-            out = Path(tmp) / inputs.name
-            inv = Investigation(store, trigger, inputs.now, anomalies, choose(model, env), out)
-            report = await investigate(inv, lambda number, text: nullcontext())
+            report = delivery.report
             for usage in report.usage.values():
                 for metric, value in usage.model_dump().items():
                     increment_eval_metric(metric, value)

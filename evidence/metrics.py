@@ -6,7 +6,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel
 
-from evidence.kinds import falls_when_bad
+from semantics import falls_when_bad
 from sources.telemetry import Series, to_datetime, to_datetime64
 from triggers import WindowTrigger
 
@@ -116,7 +116,7 @@ def longest_run_onset(
 
 def compare(series: Series, trigger: WindowTrigger, min_run: int = 3) -> BaselineComparison:
     """The change after onset; a headroom metric (free disk) is judged on its fall."""
-    if not falls_when_bad(series.info.name):
+    if not falls_when_bad(series.info.name, series.info.bad_when):
         return _compare(series, trigger, min_run)
     c = _compare(Series(series.info, series.timestamps, -series.values), trigger, min_run)
     return _headroom(c)

@@ -5,9 +5,10 @@ one line (a stack trace keeps its first and last lines); a dependency's own logs
 what a human would look for: new errors, a death just before onset, silence after it.
 """
 
-from evidence.kinds import exception_names, headroom_left, is_memory
+from evidence.kinds import exception_names
 from evidence.logs import ServiceLogDetails
 from evidence.metrics import BaselineComparison
+from semantics import headroom_left, is_memory
 
 
 def value(x: float | None, unit: str | None) -> str:

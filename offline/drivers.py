@@ -10,12 +10,12 @@ from typing import Any
 from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart
 from pydantic_ai.models.function import AgentInfo
 
+import offline.rules as rules
 from agents.deps import read_data_block
 from evidence.deploys import DeployView, DiffSummary
 from evidence.logs import LogsView, ServiceLogDetails
 from evidence.metrics import BaselineComparison, MetricSummary
 from models import LogEntry
-from offline import rules
 from offline.draft import draft
 from offline.history import History, call_key, read
 

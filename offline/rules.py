@@ -8,17 +8,7 @@ evidence.logs, deploys by timing, diffs by the kind of files they touch.
 import re
 
 from evidence.deploys import DeployView
-from evidence.kinds import (
-    headroom_gone,
-    headroom_left,
-    is_error_rate,
-    is_latency,
-    is_memory,
-    is_pinned,
-    is_rejection,
-    is_request_rate,
-    resource,
-)
+from evidence.kinds import resource
 from evidence.metrics import BaselineComparison
 from evidence.statements import (
     describe,
@@ -36,6 +26,16 @@ from offline.service import (
     deploy_to_blame,
     failing_dependency,
     troubled_dependencies,
+)
+from semantics import (
+    headroom_gone,
+    headroom_left,
+    is_error_rate,
+    is_latency,
+    is_memory,
+    is_pinned,
+    is_rejection,
+    is_request_rate,
 )
 
 _CLASS_NAME = re.compile(r"\b([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+)\b")

@@ -4,10 +4,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from evidence.deploys import DeployView, DiffSummary
-from evidence.kinds import is_error_rate, is_latency, is_request_rate
 from evidence.logs import ServiceLogDetails
 from evidence.metrics import BaselineComparison
 from evidence.statements import dependency_trouble
+from semantics import is_error_rate, is_latency, is_request_rate
 
 DEPLOY_WINDOW_MINUTES = 30
 

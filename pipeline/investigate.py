@@ -1,38 +1,62 @@
-"""detect -> MetricsAgent -> LogsAgent -> CommanderAgent -> report, keeping what each stage found.
+"""The one run sequence: source -> detect -> MetricsAgent -> LogsAgent -> CommanderAgent -> sinks.
 
+The CLI, the evaluation suite, the benchmarks and the tests all call `run_investigation`.
 If a stage fails after the fallback, or the run is cancelled (SIGTERM, Ctrl-C), whatever was
-gathered is written as a report marked incomplete: nothing found is lost.
+gathered goes to the sinks as a report marked incomplete: nothing found is lost.
 """
 
 import asyncio
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from pathlib import Path
+from typing import Protocol
 
 from pydantic_ai.exceptions import AgentRunError, FallbackExceptionGroup, UserError
 
-from agents.commander_agent import investigate_incident
-from agents.deps import InvestigationDeps, ReportSettings
+from agents.commander_agent import assemble_report, investigate_incident
+from agents.deps import InvestigationDeps
 from agents.llm import ModelChoice
 from agents.logs_agent import investigate_logs
 from agents.metrics_agent import investigate_metrics
-from errors import InvestigationError
-from evidence.kinds import falls_when_bad
+from errors import IncidentCommanderError, InvestigationError
 from models import AgentUsage, IncidentContext, LogSummary, MetricAnomaly, RCAReport
-from sinks.files import write_report
+from semantics import falls_when_bad
+from sinks import Delivery, Sink
 from sources.telemetry import Telemetry
-from triggers import WindowTrigger, group_anomalies, incident_start
+from triggers import WindowTrigger
 
-Stage = Callable[[int, str], AbstractContextManager[object]]
+
+class Progress(Protocol):
+    """What a run tells the person watching it (the console); silent by default."""
+
+    def detected(self, anomalies: list[MetricAnomaly]) -> None: ...
+
+    def stage(self, number: int, text: str) -> AbstractContextManager[object]: ...
+
+
+class Silent:
+    def detected(self, anomalies: list[MetricAnomaly]) -> None:
+        pass
+
+    def stage(self, number: int, text: str) -> AbstractContextManager[object]:
+        return nullcontext()
+
+
+SILENT = Silent()
+
+@dataclass(frozen=True)
+class Investigation:
+    telemetry: Telemetry
+    now: datetime  # end of the data: "now" for the investigation
+    choice: ModelChoice
 
 
 def detect(telemetry: Telemetry, trigger: WindowTrigger) -> list[MetricAnomaly]:
     anomalies = []
     for name, info in telemetry.metrics().items():
         s = telemetry.series(name)
-        direction = "below" if falls_when_bad(name) else "above"
+        direction = "below" if falls_when_bad(name, info.bad_when) else "above"
         anomalies += trigger.detect(name, s.timestamps, s.values, info.service, direction)
     return sorted(anomalies, key=lambda a: a.timestamp)
 
@@ -47,15 +71,92 @@ class Gathered:
     answered_by: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Investigation:
-    telemetry: Telemetry
-    trigger: WindowTrigger
-    now: datetime
-    anomalies: list[MetricAnomaly]
-    choice: ModelChoice
-    output_dir: Path
-    incident_id: str | None = None
+async def run_investigation(
+    inv: Investigation, sinks: Sequence[Sink], progress: Progress = SILENT
+) -> Delivery | None:
+    """Detect, investigate and deliver; None when nothing fired (no report then).
+
+    Raises InvestigationError once the partial report is delivered, or the sink's own error
+    (UploadError...) when a later sink fails after the local files were written.
+    """
+    trigger = WindowTrigger(**inv.telemetry.trigger)
+    anomalies = detect(inv.telemetry, trigger)
+    progress.detected(anomalies)
+    if not anomalies:
+        return None
+    deps = InvestigationDeps(
+        telemetry=inv.telemetry, trigger=trigger, now=inv.now, anomalies=tuple(anomalies)
+    )
+    gathered = Gathered()
+    failure = None
+    try:
+        report = await _agents(deps, inv.choice, progress, gathered)
+    except (AgentRunError, FallbackExceptionGroup, UserError, TimeoutError) as exc:
+        failure = _reason(exc)
+    except asyncio.CancelledError:
+        failure = "cancelled (SIGTERM or Ctrl-C)"
+    except Exception as exc:  # a bug of ours must not lose what was gathered either
+        failure = f"internal error: {_reason(exc)}"
+    if failure is not None:
+        report = assemble_report(deps, None, failure=failure)
+    report = _stamp(report, inv.choice, gathered)
+    delivery = Delivery(report)
+    try:
+        for sink in sinks:
+            sink.deliver(delivery)
+    except IncidentCommanderError as exc:
+        if failure is None:
+            if delivery.files:  # a later sink failed: say where the report is
+                exc.args = (f"{exc}; the report is kept at {delivery.files[0]}",)
+            raise
+        failure = f"{failure}; then {exc}"
+    if failure is not None:
+        where = f"; partial report: {delivery.files[0]}" if delivery.files else ""
+        raise InvestigationError(f"investigation failed: {failure}{where}")
+    return delivery
+
+
+async def _agents(
+    deps: InvestigationDeps, choice: ModelChoice, progress: Progress, gathered: Gathered
+) -> RCAReport:
+    with progress.stage(2, "Running MetricsAgent..."):
+        out = await investigate_metrics(deps, choice.for_agent("metrics"))
+    gathered.metrics_summary = out.output
+    gathered.usage["metrics"] = out.usage
+    gathered.answered_by += out.answered_by
+    with progress.stage(3, "Running LogsAgent..."):
+        logs = await investigate_logs(deps, choice.for_agent("logs"))
+    gathered.log_summary = logs.output
+    gathered.usage["logs"] = logs.usage
+    gathered.answered_by += logs.answered_by
+    context = IncidentContext(
+        triggered_at=deps.triggered_at,
+        anomalies=list(deps.anomalies),
+        metrics_summary=out.output,
+        log_summary=logs.output,
+    )
+    with progress.stage(4, "Running CommanderAgent (INVESTIGATE -> DECIDE -> ACT -> REPORT)..."):
+        done = await investigate_incident(
+            replace(deps, context=context), choice.for_agent("commander")
+        )
+    gathered.usage["commander"] = done.usage
+    gathered.answered_by += done.answered_by
+    return done.output
+
+
+def _stamp(report: RCAReport, choice: ModelChoice, gathered: Gathered) -> RCAReport:
+    """What only the pipeline knows: the model asked, who answered, the fallback, usage."""
+    return report.model_copy(
+        update={
+            "model": choice.name,
+            "answered_by": list(dict.fromkeys(gathered.answered_by)),
+            "fell_back": choice.state.fell_back,
+            "fallback_reason": choice.state.reason,
+            "metrics_summary": gathered.metrics_summary,
+            "log_summary": gathered.log_summary,
+            "usage": dict(gathered.usage),
+        }
+    )
 
 
 def _reason(exc: BaseException) -> str:
@@ -65,79 +166,3 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-async def run(inv: Investigation, stage: Stage, gathered: Gathered) -> RCAReport:
-    provenance = {
-        "model": inv.choice.name,
-        "state": inv.choice.state,
-        "answered_by": gathered.answered_by,
-    }
-    deps = InvestigationDeps(
-        telemetry=inv.telemetry,
-        trigger=inv.trigger,
-        now=inv.now,
-        anomalies=tuple(inv.anomalies),
-        report=ReportSettings(inv.output_dir, inv.incident_id),
-        provenance=provenance,
-        usage=gathered.usage,
-    )
-    with stage(2, "Running MetricsAgent..."):
-        out = await investigate_metrics(deps, inv.choice.for_agent("metrics"))
-    gathered.metrics_summary = out.output
-    gathered.usage["metrics"] = out.usage
-    gathered.answered_by += out.answered_by
-    with stage(3, "Running LogsAgent..."):
-        logs = await investigate_logs(deps, inv.choice.for_agent("logs"))
-    gathered.log_summary = logs.output
-    gathered.usage["logs"] = logs.usage
-    gathered.answered_by += logs.answered_by
-    context = IncidentContext(
-        triggered_at=deps.triggered_at,
-        anomalies=inv.anomalies,
-        metrics_summary=out.output,
-        log_summary=logs.output,
-    )
-    with stage(4, "Running CommanderAgent (INVESTIGATE -> DECIDE -> ACT -> REPORT)..."):
-        done = await investigate_incident(
-            replace(deps, context=context), inv.choice.for_agent("commander")
-        )
-    return done.output
-
-
-async def investigate(inv: Investigation, stage: Stage) -> RCAReport:
-    """Run the agents; on failure write an incomplete report and raise InvestigationError."""
-    gathered = Gathered()
-    try:
-        return await run(inv, stage, gathered)
-    except (AgentRunError, FallbackExceptionGroup, UserError, TimeoutError) as exc:
-        failure = _reason(exc)
-    except asyncio.CancelledError:
-        failure = "cancelled (SIGTERM or Ctrl-C)"
-    except Exception as exc:  # a bug of ours must not lose what was gathered either
-        failure = f"internal error: {_reason(exc)}"
-    report = partial_report(inv, gathered, failure)
-    report, path = write_report(report, inv.output_dir, inv.incident_id is not None)
-    raise InvestigationError(f"investigation failed: {failure}; partial report: {path}")
-
-
-def partial_report(inv: Investigation, gathered: Gathered, failure: str) -> RCAReport:
-    state = inv.choice.state
-    return RCAReport(
-        incident_id=inv.incident_id or "pending",
-        status="incomplete",
-        failure=failure,
-        root_cause="Unknown: the investigation did not finish.",
-        timeline=[],
-        affected_services=sorted({a.service for a in inv.anomalies}),
-        remediation_steps=["Investigate manually from the anomalies, triage and logs below"],
-        confidence=0.0,
-        findings=[],
-        triggered_at=incident_start(inv.anomalies),
-        model=inv.choice.name,
-        answered_by=list(dict.fromkeys(gathered.answered_by)),
-        fell_back=state.fell_back,
-        fallback_reason=state.reason,
-        anomalies=group_anomalies(inv.anomalies),
-        metrics_summary=gathered.metrics_summary,
-        log_summary=gathered.log_summary,
-        usage=gathered.usage,
-    )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from errors import UsageError
 from models import RCAReport
+from sinks import Delivery
 
 INCIDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -162,3 +163,19 @@ def write_report(report: RCAReport, output_dir: Path, fixed_id: bool) -> tuple[R
             continue
         _publish(md_path, render_markdown(report))
         return report, md_path
+
+
+class LocalFiles:
+    """The first sink: incident_<id>.md and .json in the output directory, never overwritten."""
+
+    def __init__(self, output_dir: Path, incident_id: str | None = None):
+        self.output_dir = output_dir
+        self.incident_id = incident_id
+
+    def deliver(self, delivery: Delivery) -> None:
+        report = delivery.report
+        if self.incident_id:
+            report = report.model_copy(update={"incident_id": self.incident_id})
+        report, md_path = write_report(report, self.output_dir, self.incident_id is not None)
+        delivery.report = report
+        delivery.files += [md_path, md_path.with_suffix(".json")]

@@ -18,6 +18,7 @@ from google.cloud import storage as gcs
 from google.cloud.storage.retry import _should_retry
 
 from errors import UploadError, UsageError
+from sinks import Delivery
 
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -157,3 +158,13 @@ def _one_line(exc: BaseException) -> str:
     detail = reason if isinstance(reason, Exception) else cause
     text = " ".join(f"{type(cause).__name__}: {detail}".split())
     return text if len(text) <= _MAX_CAUSE else text[: _MAX_CAUSE - 3] + "..."
+
+
+class GcsUpload:
+    """Uploads the files written so far under ARTIFACTS_GCS_DIR."""
+
+    def __init__(self, target: GcsTarget):
+        self.target = target
+
+    def deliver(self, delivery: Delivery) -> None:
+        delivery.links += upload_reports(self.target, delivery.files)

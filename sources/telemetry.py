@@ -37,6 +37,8 @@ class MetricInfo:
     service: str
     unit: str | None = None
     description: str | None = None
+    kind: str | None = None  # "gauge" | "counter"; None: decided from the data and the name
+    bad_when: str | None = None  # "rises" | "falls"; None: decided from the data and the name
 
 
 @dataclass(frozen=True)
@@ -153,9 +155,17 @@ class LogTable:
 
 
 class Telemetry(Protocol):
-    """What an investigation may read about one incident window."""
+    """What an investigation may read about one incident window.
+
+    Every source (built-in scenarios, bundles, live Prometheus/Loki/git) hands its data over as
+    a `TelemetryStore`, which redacts on the way in; agents and evidence read only this.
+    """
 
     name: str
+    description: str
+    trigger: dict[str, float]  # WindowTrigger overrides of the source
+
+    def end_time(self) -> datetime: ...
 
     def metrics(self) -> dict[str, MetricInfo]: ...
 

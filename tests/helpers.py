@@ -1,5 +1,6 @@
 """Shared test builders: the real CLI, a scenario's deps for agent runs, evidence records."""
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -7,15 +8,31 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import scenarios
-from agents.deps import InvestigationDeps, ReportSettings
+from agents.deps import InvestigationDeps
+from agents.llm import ModelChoice, choose
 from evidence.logs import ServiceLogDetails
 from evidence.metrics import BaselineComparison
-from pipeline.investigate import detect
+from models import RCAReport
+from pipeline.investigate import Investigation, detect, run_investigation
+from sinks.files import LocalFiles
 from triggers import WindowTrigger
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 3, 15, 14, 30, tzinfo=UTC)
 NOW_TEXT = "2026-03-15T14:30:00Z"
+
+
+async def investigate_async(
+    telemetry, now: datetime, output_dir: Path, choice: ModelChoice | None = None
+) -> RCAReport | None:
+    """The pipeline's one run sequence into local files; None when nothing fired."""
+    inv = Investigation(telemetry, now, choice or choose("offline", {}))
+    delivery = await run_investigation(inv, [LocalFiles(output_dir)])
+    return delivery.report if delivery else None
+
+
+def investigate(telemetry, now: datetime, output_dir: Path, choice: ModelChoice | None = None):
+    return asyncio.run(investigate_async(telemetry, now, output_dir, choice))
 
 
 def deps_for(scenario: str, now: datetime, output_dir: Path, seed: int = 42) -> InvestigationDeps:
@@ -26,8 +43,6 @@ def deps_for(scenario: str, now: datetime, output_dir: Path, seed: int = 42) -> 
         trigger=trigger,
         now=now,
         anomalies=tuple(detect(telemetry, trigger)),
-        report=ReportSettings(output_dir),
-        provenance={"model": "test"},
     )
 
 

@@ -11,6 +11,8 @@ from pydantic_ai.models.test import TestModel
 from agents import commander_agent, logs_agent, metrics_agent
 from agents.deps import read_data_block
 from models import IncidentContext, LogSummary
+from sinks import Delivery
+from sinks.files import LocalFiles
 from tests.helpers import deps_for
 
 
@@ -79,7 +81,9 @@ async def test_commander_runs_every_tool_and_writes_the_report(now, tmp_path):
         "list_recent_deploys",
         "get_code_diff",
     } <= names
-    assert out.output.incident_id == "INC-20260315-001"
+    delivery = Delivery(out.output)  # the commander returns the report; the sink writes it
+    LocalFiles(tmp_path).deliver(delivery)
+    assert delivery.report.incident_id == "INC-20260315-001"
     assert (tmp_path / "incident_INC-20260315-001.json").exists()
     assert (tmp_path / "incident_INC-20260315-001.md").exists()
 
@@ -152,7 +156,9 @@ async def test_scripted_commander_investigation(now, tmp_path):
     assert 14 <= seen["minutes"] <= 16  # the config deploy, 15 min before onset
     assert seen["tags"]["pool_exhaustion"] > 100
     assert seen["changed"] == ["pool_size 20 -> 2", "connection_timeout 30s -> 5s"]
-    written = json.loads((tmp_path / f"incident_{out.output.incident_id}.json").read_text())
+    delivery = Delivery(out.output)
+    LocalFiles(tmp_path).deliver(delivery)
+    written = json.loads(delivery.files[1].read_text())
     assert written["findings"][0]["evidence"] == seen["changed"]
 
 

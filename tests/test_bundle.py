@@ -5,13 +5,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-from sources.bundle import metrics_csv as bundle_csv
 import numpy as np
 import pytest
 
 from errors import BundleError
+from sources.bundle import export_bundle as export_via_bundle
+from sources.bundle import metrics_csv as bundle_csv
 from sources.bundle.reader import LOG_KEYS, load_bundle, load_expected
-from sources.bundle.reader import export_bundle as export_via_bundle
 from sources.bundle.writer import export_bundle
 from sources.telemetry import (
     LEVELS,

@@ -8,7 +8,7 @@ import pytest
 
 import main
 import scenarios
-from sources.bundle.reader import export_bundle
+from sources.bundle import export_bundle
 from tests.helpers import NOW
 
 

@@ -253,10 +253,10 @@ def test_the_judge_adds_a_score_but_never_decides(tmp_path):
 
 
 def test_a_failed_investigation_fails_its_case(monkeypatch, tmp_path):
-    async def broken(inv, stage):
+    async def broken(inv, sinks, progress=None):
         raise InvestigationError("investigation failed: boom; partial report: x.md")
 
-    monkeypatch.setattr("evals.suite.investigate", broken)
+    monkeypatch.setattr("evals.suite.run_investigation", broken)
     cases = scenario_cases(datetime.fromisoformat(NOW), 42, ["worker-memory-leak"])
     run = run_suite(cases, "offline")
     [result] = run.results

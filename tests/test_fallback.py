@@ -124,11 +124,8 @@ def test_sigterm_writes_a_partial_report_and_exits_1(tmp_path):
 
 async def test_remote_model_sees_the_evidence_the_offline_rules_used(now, tmp_path):
     """Everything the offline findings rest on reached the model as prompt or tool result."""
-    from contextlib import nullcontext
-
     import agents.deps as agent_deps
-    from pipeline.investigate import Investigation, investigate
-    from tests.helpers import deps_for
+    from tests.helpers import deps_for, investigate_async
 
     seen: list = []
     original = agent_deps.run_agent
@@ -139,13 +136,10 @@ async def test_remote_model_sees_the_evidence_the_offline_rules_used(now, tmp_pa
         return outcome
 
     deps = deps_for("default", now, tmp_path)
-    inv = Investigation(
-        deps.telemetry, deps.trigger, now, list(deps.anomalies), choose("offline", {}), tmp_path
-    )
     with pytest.MonkeyPatch.context() as mp:
         for module in ("agents.metrics_agent", "agents.logs_agent", "agents.commander_agent"):
             mp.setattr(f"{module}.run_agent", recording)
-        report = await investigate(inv, lambda n, t: nullcontext())
+        report = await investigate_async(deps.telemetry, now, tmp_path)
     sent = []
     for message in seen:
         for part in message.parts:

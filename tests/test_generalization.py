@@ -166,9 +166,8 @@ def test_errors_that_are_a_large_share_of_requests_are_not_a_surge():
 
 
 def test_structured_log_attributes_name_the_dependency(now):
-    from sources.telemetry import LogTable
-
     from evidence.logs import service_details
+    from sources.telemetry import LogTable
 
     rows = [
         (

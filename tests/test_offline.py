@@ -1,27 +1,21 @@
 """The offline investigator on the built-in incidents, on noise, and its rules as tables."""
 
-import asyncio
-from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agents.llm import choose
 from evidence.deploys import DeployView
 from evidence.logs import ServiceLogDetails
 from evidence.metrics import BaselineComparison
 from offline import rules
-from pipeline.investigate import Investigation, detect, investigate
+from pipeline.investigate import detect
 from scenarios import seeded
-from tests.helpers import deps_for
+from tests.helpers import deps_for, investigate
 from triggers import WindowTrigger
 
 
 def _investigate(telemetry, trigger, now, tmp_path):
-    inv = Investigation(
-        telemetry, trigger, now, detect(telemetry, trigger), choose("offline", {}), tmp_path
-    )
-    return asyncio.run(investigate(inv, lambda n, t: nullcontext()))
+    return investigate(telemetry, now, tmp_path)
 
 
 def _run(scenario, now, tmp_path, seed=42):

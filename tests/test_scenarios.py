@@ -1,35 +1,28 @@
 """Every built-in scenario, investigated offline end to end and scored against its expected.json."""
 
-import asyncio
 import re
-from contextlib import nullcontext
 from datetime import timedelta
 
 import numpy as np
 import pytest
 
 import scenarios
-from agents.llm import choose
 from evidence.deploys import summarize_diff
-from evidence.kinds import exception_names, is_memory, is_pinned, is_request_rate
+from evidence.kinds import exception_names
 from evidence.metrics import BaselineComparison
 from models import ACTIONS, CATEGORIES, Finding, RCAReport
-from pipeline.investigate import Investigation, detect, investigate
 from scenarios.scoring import score
+from semantics import is_memory, is_pinned, is_request_rate
 from sources.telemetry import to_datetime
-from triggers import WindowTrigger
+from tests.helpers import investigate
 
 SEEDS = [1, 2, 3]
 
 
 def _investigate(name, now, seed, tmp_path):
     telemetry, expected = scenarios.get(name).build(now, seed)
-    trigger = WindowTrigger(**telemetry.trigger)
-    anomalies = detect(telemetry, trigger)
-    if not anomalies:  # nothing fired: no report, which scores as "no incident"
-        return None, expected
-    inv = Investigation(telemetry, trigger, now, anomalies, choose("offline", {}), tmp_path)
-    return asyncio.run(investigate(inv, lambda n, t: nullcontext())), expected
+    # None when nothing fired: no report, which scores as "no incident"
+    return investigate(telemetry, now, tmp_path), expected
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -1,7 +1,5 @@
 """Hostile input: injected instructions in logs, markup in log text, secrets, escaping paths."""
 
-import asyncio
-from contextlib import nullcontext
 from dataclasses import replace
 from datetime import timedelta
 
@@ -10,12 +8,12 @@ from pydantic_ai.models.function import FunctionModel
 
 import scenarios
 from agents import commander_agent
-from agents.deps import InvestigationDeps, ReportSettings
-from agents.llm import choose
+from agents.deps import InvestigationDeps
 from models import IncidentContext, LogSummary
-from pipeline.investigate import Investigation, detect, investigate
+from pipeline.investigate import detect
 from sinks.files import md, render_markdown
 from sources.telemetry import LEVELS, LogTable, to_datetime
+from tests.helpers import investigate
 from triggers import WindowTrigger
 
 INJECTION = (
@@ -60,11 +58,7 @@ def _hostile_store(now):
 
 
 def _investigate(store, now, tmp_path):
-    trigger = WindowTrigger()
-    inv = Investigation(
-        store, trigger, now, detect(store, trigger), choose("offline", {}), tmp_path
-    )
-    return asyncio.run(investigate(inv, lambda n, t: nullcontext()))
+    return investigate(store, now, tmp_path)
 
 
 def test_offline_investigator_ignores_injected_instructions_and_leaks_no_secret(now, tmp_path):
@@ -89,8 +83,6 @@ async def test_a_model_that_obeys_the_injection_is_stopped_by_the_validator(now,
         trigger=trigger,
         now=now,
         anomalies=anomalies,
-        report=ReportSettings(tmp_path),
-        provenance={"model": "obedient"},
         context=IncidentContext(
             triggered_at=anomalies[0].timestamp,
             anomalies=list(anomalies),

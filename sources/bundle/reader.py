@@ -77,15 +77,6 @@ def load_bundle(directory: Path) -> TelemetryStore:
     )
 
 
-def export_bundle(store: TelemetryStore, directory: Path, expected: dict | None = None) -> None:
-    """Write `store` out as a bundle; see bundle_export.export_bundle."""
-    from sources.bundle.writer import (
-        export_bundle as export,  # late: bundle_export imports this module
-    )
-
-    export(store, directory, expected)
-
-
 def load_expected(directory: Path) -> dict | None:
     """The validated expected.json of a bundle, or None when it has none. Evaluation only."""
     path = Path(directory) / "expected.json"
