@@ -1,0 +1,221 @@
+"""Incident episodes: sustained departures from a causal robust baseline, one alert each.
+
+A point's deviation is z = (value - baseline) / sigma, per watched direction. A point is hot
+above the trigger's multiplier (2.5 by default) and still anomalous above `close_sigma`. An
+episode opens when `persist` consecutive points are hot (isolated noise never holds that long),
+its onset is the first point of the still-anomalous run that holds them (so a ramp's onset is
+where it left the noise, not where it crossed the threshold), and it ends at the last
+still-anomalous point before a calm of `merge_gap` points. Each direction is judged on its own.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Literal
+
+import numpy as np
+
+from detection.baseline import Baseline, BaselineSettings, robust_baseline
+from triggers import WindowTrigger
+
+Side = Literal["above", "below"]
+
+
+@dataclass(frozen=True)
+class EpisodeSettings:
+    persist: int = 3  # consecutive hot points that open an episode
+    close_sigma: float = 1.0  # still anomalous above this many sigmas
+    merge_gap: int = 3  # calm points that end an episode ...
+    resume_windows: float = 12.0  # ... unless it resumes within this many trigger windows
+    baseline: BaselineSettings = BaselineSettings()
+
+
+DEFAULT_SETTINGS = EpisodeSettings()
+
+
+@dataclass(frozen=True)
+class Episode:
+    metric: str
+    service: str
+    direction: Side
+    onset: datetime
+    end: datetime
+    ongoing: bool  # still anomalous at the last point
+    peak: float  # most extreme value in the episode
+    baseline: float  # baseline level before onset
+    threshold: float  # the threshold crossed at onset
+    score: float  # max score in the episode, 0..1
+    points: int  # points inside the episode
+
+
+@dataclass(frozen=True)
+class _Span:
+    """An episode as indexes: onset, the point that confirmed it, and its last point."""
+
+    side: Side
+    onset: int
+    confirmed: int
+    end: int
+
+
+def score_series(
+    timestamps: np.ndarray,
+    values: np.ndarray,
+    trigger: WindowTrigger,
+    bad_when: str | None = None,
+    *,
+    spikes: bool = True,
+    settings: EpisodeSettings = DEFAULT_SETTINGS,
+) -> np.ndarray:
+    """Per point anomaly score in 0..1, from the past only.
+
+    With `spikes` (the default, what an alerting system sees) a point scores only when it
+    confirms a new episode, with the strongest score of the points that opened it; every
+    other point scores 0. Without, every point gets how far it sits outside its baseline.
+    """
+    t, x, where = _prepare(timestamps, values)
+    out = np.zeros(len(np.asarray(values)))
+    if len(t) < 2:
+        return out
+    base = _baseline(t, x, trigger, settings)
+    sides = _sides(bad_when)
+    z = {side: _deviation(x, base, side) for side in sides}
+    score = np.max([_score(z[side], trigger) for side in sides], axis=0)
+    if spikes:
+        dense = np.zeros(len(x))
+        for side in sides:
+            for span in _spans(z[side], t, trigger, settings, side):
+                peak = float(score[span.onset : span.confirmed + 1].max())
+                dense[span.confirmed] = max(dense[span.confirmed], peak)
+        score = dense
+    out[where] = score
+    return out
+
+
+def detect_episodes(
+    metric: str,
+    service: str,
+    timestamps: np.ndarray,
+    values: np.ndarray,
+    trigger: WindowTrigger,
+    bad_when: str | None = None,
+    *,
+    settings: EpisodeSettings = DEFAULT_SETTINGS,
+) -> list[Episode]:
+    """The incident episodes of one series, by onset.
+
+    `bad_when` "rises" or "falls" watches that direction only; None watches both.
+    """
+    t, x, _ = _prepare(timestamps, values)
+    if len(t) < 2:
+        return []
+    base = _baseline(t, x, trigger, settings)
+    k = trigger.threshold_multiplier
+    episodes = []
+    for side in _sides(bad_when):
+        z = _deviation(x, base, side)
+        score = _score(z, trigger)
+        sign = 1.0 if side == "above" else -1.0
+        for span in _spans(z, t, trigger, settings, side):
+            inside = x[span.onset : span.end + 1]
+            level = float(base.level[span.onset])
+            sigma = float(base.sigma[span.onset])
+            episodes.append(
+                Episode(
+                    metric=metric,
+                    service=service,
+                    direction=side,
+                    onset=_utc(t[span.onset]),
+                    end=_utc(t[span.end]),
+                    ongoing=span.end == len(x) - 1,
+                    peak=float(inside.max() if side == "above" else inside.min()),
+                    baseline=level,
+                    threshold=level + sign * k * sigma,
+                    score=float(score[span.onset : span.end + 1].max()),
+                    points=span.end - span.onset + 1,
+                )
+            )
+    return sorted(episodes, key=lambda e: (e.onset, e.direction))
+
+
+def _utc(ms: int) -> datetime:
+    return datetime.fromtimestamp(int(ms) / 1000, UTC)
+
+
+def _prepare(timestamps: np.ndarray, values: np.ndarray):
+    """Time-sorted ms timestamps and finite values, and where each came from in the input."""
+    t = np.asarray(timestamps).astype("datetime64[ms]").view(np.int64)
+    x = np.asarray(values, dtype=np.float64)
+    keep = np.flatnonzero(np.isfinite(x))
+    if len(keep) > 1 and np.any(np.diff(t[keep]) < 0):  # a stray late row: sort, stably
+        keep = keep[np.argsort(t[keep], kind="stable")]
+    return t[keep], x[keep], keep
+
+
+def _baseline(
+    t: np.ndarray, x: np.ndarray, trigger: WindowTrigger, settings: EpisodeSettings
+) -> Baseline:
+    return robust_baseline(t, x, _window_ms(t, trigger), settings.baseline)
+
+
+def _window_ms(t: np.ndarray, trigger: WindowTrigger) -> float:
+    return trigger.for_series(t.view("datetime64[ms]")).window_seconds * 1000
+
+
+def _sides(bad_when: str | None) -> tuple[Side, ...]:
+    if bad_when == "rises":
+        return ("above",)
+    if bad_when == "falls":
+        return ("below",)
+    if bad_when is None:
+        return ("above", "below")
+    raise ValueError(f"bad_when must be 'rises', 'falls' or None, not {bad_when!r}")
+
+
+def _deviation(x: np.ndarray, base: Baseline, side: Side) -> np.ndarray:
+    """Sigmas beyond the baseline in the watched direction; 0 where nothing is judged."""
+    z = (x - base.level) / base.sigma
+    if side == "below":
+        z = -z
+    return np.nan_to_num(z, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def _score(z: np.ndarray, trigger: WindowTrigger) -> np.ndarray:
+    """0 at the baseline, 0.5 at the trigger's threshold, towards 1 far beyond it."""
+    s = np.maximum(z, 0.0)
+    s *= s
+    return s / (s + trigger.threshold_multiplier**2)
+
+
+def _spans(
+    z: np.ndarray, t: np.ndarray, trigger: WindowTrigger, settings: EpisodeSettings, side: Side
+) -> list[_Span]:
+    """Episodes as index spans: runs of still-anomalous points holding `persist` hot ones."""
+    m = settings.persist
+    hot = z > trigger.threshold_multiplier
+    held = np.cumsum(hot)
+    held[m:] -= held[:-m].copy()
+    confirmed = np.flatnonzero(hot & (held >= m))  # the m-th consecutive hot point
+    if not len(confirmed):
+        return []
+    still = np.concatenate(([False], z > settings.close_sigma, [False]))
+    edges = np.flatnonzero(still[1:] != still[:-1])
+    starts, ends = edges[::2], edges[1::2] - 1  # runs of still-anomalous points, inclusive
+    # Runs separated by fewer than `merge_gap` calm points are one episode.
+    new_group = np.concatenate(([True], starts[1:] - ends[:-1] - 1 >= settings.merge_gap))
+    group = np.cumsum(new_group) - 1
+    group_end = ends[np.flatnonzero(np.concatenate((new_group[1:], [True])))]
+    run_of = np.searchsorted(starts, confirmed, side="right") - 1
+    window = settings.resume_windows * _window_ms(t, trigger)
+    spans: list[_Span] = []
+    last_group = -1
+    for c, r in zip(confirmed.tolist(), run_of.tolist(), strict=True):
+        g = int(group[r])
+        if g == last_group:
+            continue  # this episode is already open
+        last_group = g
+        onset, end = int(starts[r]), int(group_end[g])
+        if spans and t[onset] - t[spans[-1].end] <= window:  # back within a window: same one
+            spans[-1] = replace(spans[-1], end=end)
+        else:
+            spans.append(_Span(side, onset, c, end))
+    return spans
