@@ -22,14 +22,16 @@ class BaselineComparison(Protocol):
     after_max: float | None
     baseline_median: float | None
 
+
 BYTE_UNITS = {"b", "byte", "bytes", "kb", "kib", "mb", "mib", "gb", "gib"}
 PERCENT_UNITS = {"%", "percent", "pct"}
 RATIO_UNITS = {"ratio", "fraction", "0-1", "1"}
 PINNED = 0.95  # share of capacity at which a resource counts as pinned at its limit
 NEAR_ZERO = 0.05  # share of its baseline below which headroom counts as gone
 
-_MEMORY_WORDS = ("heap", "mem", "memory", "rss", "resident", "workingset", "oldgen")
+_MEMORY_WORDS = ("heap", "mem", "memory", "rss", "resident", "workingset", "oldgen", "offheap")
 # Bytes that are stored, not held in memory: a growing disk is not a leak.
+_MEMORY_REGIONS = {"gen", "eden", "survivor", "tenured", "metaspace", "direct", "buffer", "buffers"}
 _STORAGE_WORDS = {
     "disk", "fs", "filesystem", "volume", "storage", "wal", "file", "files", "table", "index",
     "bucket", "object", "objects", "log", "logs", "spool", "backup", "snapshot", "db", "database",
@@ -50,6 +52,7 @@ _NOT_LOAD_WORDS = (
 TIME_UNITS = {"s", "sec", "seconds", "ms", "milliseconds", "us", "µs", "ns", "min", "minutes"}
 _NOT_CAPACITY_WORDS = ("error", "errors", "fail", "hit", "miss", "success", "availability")
 
+
 def words(name: str) -> list[str]:
     """A metric name split into lower-case words: jvm_heapUsed.bytes -> jvm, heap, used, bytes."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
@@ -60,15 +63,26 @@ def _unit(c: BaselineComparison) -> str:
     return (c.unit or "").strip().lower()
 
 
+def _memory_word(w: str) -> bool:
+    # Whole words, so memcached_* and membership_* are not memory.
+    return w in _MEMORY_WORDS or w.startswith(("heap", "memory"))
+
+
 def is_memory(c: BaselineComparison) -> bool:
     w = words(c.metric)
-    if any(m in x for x in w for m in _MEMORY_WORDS):
-        return True
-    return _unit(c) in BYTE_UNITS and not (set(w) & _STORAGE_WORDS)
+    working_set = "working" in w and "set" in w
+    # Regions of a heap or off-heap memory, in bytes: jvm_old_gen (MiB), direct buffers.
+    region = _unit(c) in BYTE_UNITS and not set(w).isdisjoint(_MEMORY_REGIONS)
+    memory = working_set or region or any(_memory_word(x) for x in w)
+    return memory and not (set(w) & _STORAGE_WORDS - {"io"})
 
 
 def is_request_rate(c: BaselineComparison) -> bool:
     w, unit = words(c.metric), _unit(c)
+    # The _count of a duration histogram counts requests: http_server_requests_seconds_count.
+    counted = len(w) > 1 and w[-1] in ("count", "total") and not set(w) & set(_ERROR_WORDS)
+    if counted and set(w) & set(_RATE_WORDS):
+        return True
     if set(w) & set(_NOT_LOAD_WORDS) or unit in TIME_UNITS or unit in BYTE_UNITS:
         return False
     return bool(set(w) & set(_RATE_WORDS)) or unit.startswith("req") or "req/" in unit
@@ -131,3 +145,60 @@ def falls_when_bad(name: str, bad_when: str | None = None) -> bool:
     if bad_when is not None:
         return bad_when == "falls"
     return not _HEADROOM_WORDS.isdisjoint(words(name))
+
+
+# Prometheus, OpenMetrics and Micrometer counter conventions.
+_COUNTER_SUFFIXES = ("total", "count", "sum", "bucket", "counter")
+_BAD_WHEN_FALLS = {"up", "success", "successes", "succeeded", "availability", "available", "ok"}
+_BAD_WHEN_RISES = (*_ERROR_WORDS, *_LATENCY_WORDS, *_MEMORY_WORDS)
+RESET_SHARE = 0.5  # a counter restarting falls below half of where it was
+
+
+def is_counter(name: str, values, kind: str | None = None) -> bool:
+    """Whether a series is a counter, to be read through its rate.
+
+    A stated `kind` decides. Otherwise the data must never fall except by resets (a restart
+    sets a counter back towards zero), and either the name follows a counter convention
+    (`_total`, `_count`, `_sum`, `_bucket`) or the series reset at least once: a gauge that
+    only ever climbs (a leaking heap) is not taken for a counter on its shape alone.
+    """
+    if kind is not None:
+        return kind == "counter"
+    import numpy as np
+
+    v = np.asarray(values, dtype=np.float64)
+    if len(v) < 3 or not np.all(np.isfinite(v)) or v.min() < 0:
+        return False
+    d = np.diff(v)
+    falls = d < 0
+    resets = falls & (v[1:] <= RESET_SHARE * v[:-1])
+    if (falls & ~resets).any() or not (d > 0).any():
+        return False
+    w = words(name)
+    return bool(w and w[-1] in _COUNTER_SUFFIXES) or bool(resets.any())
+
+
+def rate(timestamps, values):
+    """Per-second increase of a counter between points; a reset counts from zero (as PromQL)."""
+    import numpy as np
+
+    v = np.asarray(values, dtype=np.float64)
+    t = timestamps.astype("datetime64[ms]").astype(np.int64) / 1000.0
+    inc = np.diff(v)
+    reset = inc < 0
+    inc[reset] = v[1:][reset]
+    dt = np.diff(t)
+    dt[dt <= 0] = np.nan
+    return timestamps[1:], inc / dt
+
+
+def bad_when(name: str, unit: str | None = None, stated: str | None = None) -> str | None:
+    """Which way a metric goes wrong: the stated one, else by its words; None: watch both."""
+    if stated is not None:
+        return stated
+    w = set(words(name))
+    if falls_when_bad(name) or w & _BAD_WHEN_FALLS:
+        return "falls"
+    if any(_memory_word(x) for x in w) or w & set(_BAD_WHEN_RISES):
+        return "rises"
+    return None

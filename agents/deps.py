@@ -17,7 +17,7 @@ from pydantic_ai.usage import UsageLimits
 
 from models import AgentUsage, IncidentContext, MetricAnomaly
 from sources.telemetry import Telemetry
-from triggers import WindowTrigger, group_anomalies, incident_start
+from triggers import WindowTrigger, group_anomalies
 
 T = TypeVar("T")
 
@@ -44,7 +44,8 @@ class InvestigationDeps:
 
     @cached_property  # read by prompts and tools; the anomalies never change within a run
     def triggered_at(self) -> datetime:
-        return incident_start(list(self.anomalies))
+        # Every anomaly belongs to an incident episode (pipeline.detect): the first is the onset.
+        return min(a.timestamp for a in self.anomalies)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
+import numpy as np
 from pydantic_ai.exceptions import AgentRunError, FallbackExceptionGroup, UserError
 
 from agents.commander_agent import assemble_report, investigate_incident
@@ -19,11 +20,13 @@ from agents.deps import InvestigationDeps
 from agents.llm import ModelChoice
 from agents.logs_agent import investigate_logs
 from agents.metrics_agent import investigate_metrics
+from detection import Episode, detect_episodes
 from errors import IncidentCommanderError, InvestigationError
 from models import AgentUsage, IncidentContext, LogSummary, MetricAnomaly, RCAReport
-from semantics import falls_when_bad
+from semantics import bad_when
 from sinks import Delivery, Sink
-from sources.telemetry import Telemetry
+from sources.counters import with_rates
+from sources.telemetry import Telemetry, to_datetime64
 from triggers import WindowTrigger
 
 
@@ -45,6 +48,10 @@ class Silent:
 
 SILENT = Silent()
 
+
+CLEAR_SCORE = 0.8  # detection's score at twice the trigger's N·sigma
+
+
 @dataclass(frozen=True)
 class Investigation:
     telemetry: Telemetry
@@ -53,12 +60,53 @@ class Investigation:
 
 
 def detect(telemetry: Telemetry, trigger: WindowTrigger) -> list[MetricAnomaly]:
+    """The trigger's anomalies that belong to an incident episode, by time.
+
+    An episode (detection/) is a change that holds; isolated noise opens none, so its fired
+    points are dropped. An incident needs a clear change (its peak at least twice the trigger's
+    N·sigma from the baseline: score 0.8), and one that ended within half a trigger window is
+    a blip (at 10 s scrapes, three points are 30 s). Each episode contributes its onset and
+    the points the trigger fired inside it, so a metric's first anomaly is its first onset.
+    """
     anomalies = []
     for name, info in telemetry.metrics().items():
         s = telemetry.series(name)
-        direction = "below" if falls_when_bad(name, info.bad_when) else "above"
-        anomalies += trigger.detect(name, s.timestamps, s.values, info.service, direction)
-    return sorted(anomalies, key=lambda a: a.timestamp)
+        watch = bad_when(name, info.unit, info.bad_when)
+        episodes = [
+            e
+            for e in detect_episodes(name, info.service, s.timestamps, s.values, trigger, watch)
+            if e.score >= CLEAR_SCORE
+            and (e.ongoing or (e.end - e.onset).total_seconds() >= trigger.window_seconds / 2)
+        ]
+        for side in ("above", "below"):
+            mine = [e for e in episodes if e.direction == side]
+            if mine:
+                fired = trigger.detect(name, s.timestamps, s.values, info.service, side)
+                anomalies += _within(mine, fired, s)
+    return sorted(anomalies, key=lambda a: (a.timestamp, a.metric))
+
+
+def _within(episodes: list[Episode], fired: list[MetricAnomaly], s) -> list[MetricAnomaly]:
+    kept = []
+    for e in episodes:
+        inside = [a for a in fired if e.onset <= a.timestamp <= e.end]
+        if not inside or inside[0].timestamp > e.onset:
+            at = int(np.searchsorted(s.timestamps, to_datetime64(e.onset)))
+            value = float(s.values[min(at, len(s.values) - 1)])
+            spread = abs(e.threshold - e.baseline)
+            onset = MetricAnomaly(
+                metric=e.metric,
+                service=e.service,
+                value=value,
+                threshold=e.threshold,
+                timestamp=e.onset,
+                baseline_mean=e.baseline,
+                baseline_std=spread / 2.5 if spread else 0.0,
+                direction=e.direction,
+            )
+            inside = [onset, *inside]
+        kept += inside
+    return kept
 
 
 @dataclass
@@ -79,13 +127,14 @@ async def run_investigation(
     Raises InvestigationError once the partial report is delivered, or the sink's own error
     (UploadError...) when a later sink fails after the local files were written.
     """
-    trigger = WindowTrigger(**inv.telemetry.trigger)
-    anomalies = detect(inv.telemetry, trigger)
+    telemetry = with_rates(inv.telemetry)
+    trigger = WindowTrigger(**telemetry.trigger)
+    anomalies = detect(telemetry, trigger)
     progress.detected(anomalies)
     if not anomalies:
         return None
     deps = InvestigationDeps(
-        telemetry=inv.telemetry, trigger=trigger, now=inv.now, anomalies=tuple(anomalies)
+        telemetry=telemetry, trigger=trigger, now=inv.now, anomalies=tuple(anomalies)
     )
     gathered = Gathered()
     failure = None
@@ -164,5 +213,3 @@ def _reason(exc: BaseException) -> str:
         return "; ".join(_reason(e) for e in exc.exceptions)
     text = " ".join(str(exc).split())[:300]
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
