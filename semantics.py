@@ -79,13 +79,18 @@ def is_memory(c: BaselineComparison) -> bool:
 
 def is_request_rate(c: BaselineComparison) -> bool:
     w, unit = words(c.metric), _unit(c)
-    # The _count of a duration histogram counts requests: http_server_requests_seconds_count.
-    counted = len(w) > 1 and w[-1] in ("count", "total") and not set(w) & set(_ERROR_WORDS)
-    if counted and set(w) & set(_RATE_WORDS):
+    if set(w) & set(_ERROR_WORDS):
+        return False
+    # The _count of a duration histogram counts requests (http_server_duration_ms_count), and
+    # a unit of requests says so whatever the name.
+    if unit.startswith("req") or "req/" in unit:
+        return True
+    counted = len(w) > 1 and w[-1] in ("count", "total") and unit.endswith("/s")
+    if counted and (set(w) & set(_RATE_WORDS) or set(w) & {"duration", "seconds", "latency"}):
         return True
     if set(w) & set(_NOT_LOAD_WORDS) or unit in TIME_UNITS or unit in BYTE_UNITS:
         return False
-    return bool(set(w) & set(_RATE_WORDS)) or unit.startswith("req") or "req/" in unit
+    return bool(set(w) & set(_RATE_WORDS))
 
 
 def is_error_rate(c: BaselineComparison) -> bool:
@@ -202,3 +207,40 @@ def bad_when(name: str, unit: str | None = None, stated: str | None = None) -> s
     if any(_memory_word(x) for x in w) or w & set(_BAD_WHEN_RISES):
         return "rises"
     return None
+
+
+_BACKLOG_WORDS = {"lag", "backlog", "pending", "queued", "waiting", "behind", "inflight"}
+_AVAILABILITY_WORDS = {"up", "probe", "success", "availability", "healthy", "ready"}
+
+
+def is_cpu_throttled(c: BaselineComparison) -> bool:
+    """CPU time refused by a container's limit (cfs throttling): the CPU ran out."""
+    w = set(words(c.metric))
+    return "cpu" in w and bool(w & {"throttled", "throttling", "throttle"})
+
+
+def is_backlog(c: BaselineComparison) -> bool:
+    """Work waiting (consumer lag, queue depth): it grows when a service falls behind."""
+    return not set(words(c.metric)).isdisjoint(_BACKLOG_WORDS)
+
+
+def is_harm(c: BaselineComparison, stated_bad_when: str | None = None) -> bool:
+    """Whether this metric moving says something hurts: errors, slowness, lost headroom,
+    availability, a backlog, or a resource at its limit. Load alone (requests, CPU, rows
+    processed) is work being done, and memory in use is not lost (a leak is judged on its
+    own): a busy batch job is not an incident.
+    """
+    if stated_bad_when is not None:
+        return True
+    w = set(words(c.metric))
+    if is_request_rate(c) or "gc" in w:  # GC pauses are judged with the heap, as a leak
+        return False
+    return (
+        is_error_rate(c)
+        or is_latency(c)
+        or is_backlog(c)
+        or is_pinned(c)
+        or is_cpu_throttled(c)
+        or headroom_left(c) is not None
+        or (c.shape == "drop" and bool(w & _AVAILABILITY_WORDS))
+    )

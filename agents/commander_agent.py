@@ -19,8 +19,10 @@ from agents.deps import (
     log_services,
     metric_names,
     run_agent,
+    service_map,
 )
 from evidence.deploys import DeployView, DiffSummary, deploy_view, summarize_diff
+from evidence.graph import ServiceMap
 from evidence.logs import ServiceLogDetails, service_details
 from evidence.metrics import BaselineComparison, MetricSummary, compare, summarize
 from models import RCADraft, RCAReport
@@ -29,8 +31,9 @@ from triggers import group_anomalies
 INSTRUCTIONS = f"""\
 You are the incident commander. You receive the anomalies, the metrics triage and the log
 summary, and you work in four phases:
-1. INVESTIGATE: get_metric_details for the anomalous metrics (and the other metrics of the
-   affected services, from the metrics list), get_log_details for the affected
+1. INVESTIGATE: get_service_map first (who calls whom, each service's onset, and the root its
+   callers' errors lead to), get_metric_details for the anomalous metrics (and the other
+   metrics of the affected services, from the metrics list), get_log_details for the affected
    services (and the dependencies they name), list_recent_deploys, and get_code_diff for deploys
    that landed shortly before an onset.
 2. DECIDE: name the root cause of each incident, using these patterns:
@@ -41,11 +44,17 @@ summary, and you work in four phases:
    - a heap or memory metric that ramps without a GC sawtooth, or whose floor after each GC
      keeps rising (floor_rising), with GC pauses escalating or OOM kills -> memory_leak:
      restart now, capture a heap dump first, then fix the code;
-   - errors naming a dependency while the service itself is unchanged -> dependency_failure;
+   - errors naming a dependency while the service itself is unchanged -> dependency_failure,
+     and the finding names the DEPENDENCY (the service map's root), not its callers; the
+     callers go to affected_services; the action fits how it fails (renew an expired
+     certificate and escalate, fail over a lost primary, restart a crashed one, escalate a
+     slow vendor and shed load);
    - request rate up with latency and CPU following, no deploy -> traffic_surge -> scale_out;
    - a resource pinned at its limit with no change that explains it -> resource_saturation.
-   Deploys to other services are not the cause. Isolated noise blips are not an incident: if the
-   evidence is weak, report no finding (or category unknown) with low confidence.
+   Deploys to other services are not the cause. Isolated noise blips are not an incident. A
+   clear sustained change that hurts (errors, latency, lost headroom) and that nothing
+   explains is category unknown with action escalate, never "no incident".
+   State the mechanism in each summary (what broke and how, with times and numbers).
 3. ACT: choose remediation from rollback, restart, scale_out, failover, escalate, and write
    concrete, safe steps. Never propose destructive commands (deleting data, namespaces, tables).
 4. REPORT: call write_rca once with the root cause, a timeline, the affected services,
@@ -160,6 +169,17 @@ def get_log_details(
         raise ModelRetry("onset needs a UTC offset, e.g. 2026-03-15T14:05:00Z")
     end = ctx.deps.now + timedelta(seconds=1)
     return service_details(table, service, onset, end, table.service_names)
+
+
+@agent.tool
+def get_service_map(ctx: RunContext[InvestigationDeps]) -> ServiceMap:
+    """Return the service map: each service's onset, errors, silence, calls and root.
+
+    Edges come from log attributes (peer.service, server.address, url...) and names in error
+    lines; `root` is the deepest component whose own state explains the service's trouble,
+    and `mechanism` how its callers' errors say it fails (certificate, failover, down, slow).
+    """
+    return service_map(ctx.deps)
 
 
 @agent.tool

@@ -15,6 +15,7 @@ from pydantic_ai.models import Model
 from pydantic_ai.tools import ToolDefinition
 from pydantic_ai.usage import UsageLimits
 
+from evidence.graph import ServiceMap, build_map
 from models import AgentUsage, IncidentContext, MetricAnomaly
 from sources.telemetry import Telemetry
 from triggers import WindowTrigger, group_anomalies
@@ -128,6 +129,17 @@ def enum_param(param: str, values: Callable[[InvestigationDeps], Sequence[str]])
         return replace(tool, parameters_json_schema=schema)
 
     return prepare
+
+
+def service_map(deps: InvestigationDeps) -> ServiceMap:
+    """The incident's service map (evidence.graph), from the anomalies' onsets and the logs."""
+    onsets: dict[str, datetime | None] = {
+        m.service: None for m in deps.telemetry.metrics().values()
+    }
+    for a in deps.anomalies:
+        if onsets.get(a.service) is None or a.timestamp < onsets[a.service]:
+            onsets[a.service] = a.timestamp
+    return build_map(deps.telemetry.logs(), onsets, deps.triggered_at, deps.now)
 
 
 def metric_names(deps: InvestigationDeps) -> Sequence[str]:

@@ -12,7 +12,6 @@ A bin uses the seasonal baseline once the residuals of at least one full cycle a
 have explained the past clearly better than the plain baseline (a causal, running comparison).
 """
 
-import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -64,7 +63,11 @@ def robust_baseline(
         long_settings = replace(settings, min_bins=settings.long_bins // 2)
         _, long_sigma, _ = _scale(t, x, long_bin, long_settings, k=settings.long_bins)
         sigma = np.fmax(sigma, long_sigma)
-    np.maximum(sigma, _resolution(x), out=sigma)
+    # The data's resolution as known a window ago: the change being judged must not set it
+    # (a flat 5 stepping to 9 would otherwise make 4 its own noise floor).
+    lag = int(np.searchsorted(t, t[0] + window_ms))
+    res = _resolution(x)
+    np.maximum(sigma, np.concatenate((np.zeros(lag), res[: len(x) - lag])), out=sigma)
     tol = 1e-9 * max(1.0, float(np.max(np.abs(x))))
     np.maximum(sigma, tol, out=sigma)
     return Baseline(level, sigma, seasonal)
@@ -136,11 +139,9 @@ def _trailing_baseline(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Level (median of bin medians) and scale of the trailing bins of every bin."""
     rows = _trailing(med, k, settings.guard_bins)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows at the start
-        level = np.nanmedian(rows, axis=1)
-        between = MAD_TO_SIGMA * np.nanmedian(np.abs(rows - level[:, None]), axis=1)
-        within = np.nanmedian(_trailing(spread, k, settings.guard_bins), axis=1)
+    level = _row_medians(rows)
+    between = MAD_TO_SIGMA * _row_medians(np.abs(rows - level[:, None]))
+    within = _row_medians(_trailing(spread, k, settings.guard_bins))
     within = np.nan_to_num(within, nan=0.0)
     enough = np.count_nonzero(np.isfinite(rows), axis=1) >= settings.min_bins
     level = np.where(enough, level, np.nan)
@@ -159,10 +160,20 @@ def _seasonal_reference(
         for j, shift in enumerate(shifts):
             if shift < n:
                 cols[shift:, j] = v[: n - shift]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            out.append(np.nanmedian(cols, axis=1))
+        out.append(_row_medians(cols))
     return out[0], out[1]
+
+
+def _row_medians(rows: np.ndarray) -> np.ndarray:
+    """nanmedian of each row; NaN for a row with no finite value, without a warning.
+
+    (warnings.catch_warnings is not thread-safe, and tools run in worker threads.)
+    """
+    out = np.full(rows.shape[0], np.nan)
+    some = np.isfinite(rows).any(axis=1)
+    if some.any():
+        out[some] = np.nanmedian(rows[some], axis=1)
+    return out
 
 
 def _running_sum(v: np.ndarray) -> np.ndarray:

@@ -32,6 +32,11 @@ class EpisodeSettings:
 DEFAULT_SETTINGS = EpisodeSettings()
 
 
+CLEAR_SCORE = 0.8  # the score at twice the trigger's N·sigma
+DRIFT_WINDOWS = 4  # a slow drift must hold this many trigger windows ...
+DRIFT_SHARE = 0.3  # ... and move the level by this share of it
+
+
 @dataclass(frozen=True)
 class Episode:
     metric: str
@@ -45,6 +50,19 @@ class Episode:
     threshold: float  # the threshold crossed at onset
     score: float  # max score in the episode, 0..1
     points: int  # points inside the episode
+
+    def clear(self, window_seconds: float) -> bool:
+        """An incident-sized change, lasting half a trigger window unless still going on (at
+        10 s scrapes, three points are 30 s: a blip): either its peak is at least twice the
+        trigger's N·sigma from the baseline (score 0.8), or it is a slow drift that held for
+        several windows and moved the level by a large share (a disk filling over hours
+        never stands far above its own recent past, yet it is half gone)."""
+        lasted = (self.end - self.onset).total_seconds()
+        if not (self.ongoing or lasted >= window_seconds / 2):
+            return False
+        moved = abs(self.peak - self.baseline) / max(abs(self.baseline), 1e-12)
+        drift = lasted >= DRIFT_WINDOWS * window_seconds and moved >= DRIFT_SHARE
+        return self.score >= CLEAR_SCORE or drift
 
 
 @dataclass(frozen=True)

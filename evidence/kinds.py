@@ -21,7 +21,6 @@ _RESOURCES = {
 _RESOURCE_PATTERNS = {k: re.compile(v, re.IGNORECASE) for k, v in _RESOURCES.items()}
 
 
-
 def exception_names(text: str) -> list[str]:
     """Exception types (KeyError, java.lang.NullPointerException, panic: ...) named in text."""
     found = []

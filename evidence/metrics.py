@@ -6,6 +6,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel
 
+from detection import detect_episodes
 from semantics import falls_when_bad
 from sources.telemetry import Series, to_datetime, to_datetime64
 from triggers import WindowTrigger
@@ -144,15 +145,25 @@ def _headroom(c: BaselineComparison) -> BaselineComparison:
 
 def _compare(series: Series, trigger: WindowTrigger, min_run: int) -> BaselineComparison:
     t, v = series.timestamps, series.values
-    fired = trigger.fired(t, v)
-    step = np.median(np.diff(t.astype(np.int64))) / 1000 if len(t) > 1 else 60.0
-    gap = timedelta(seconds=max(3 * float(step), trigger.window_seconds / 5))
-    start, run = longest_run_onset(t, fired, gap)
+    # The same episodes as detection: the onset is the start of the longest clear change.
+    info = series.info
+    episodes = [
+        e
+        for e in detect_episodes(info.name, info.service, t, v, trigger, "rises")
+        if e.clear(trigger.window_seconds)
+    ]
+    start, stop, run = None, len(v), 0
+    if episodes:
+        longest = max(episodes, key=lambda e: (e.points, e.score))
+        start = int(np.searchsorted(t, to_datetime64(longest.onset)))
+        # A change that resolved itself is judged on its own span, not on the calm after it.
+        stop = int(np.searchsorted(t, to_datetime64(longest.end), side="right"))
+        run = longest.points
     head = dict(
         metric=series.info.name,
         service=series.info.service,
         unit=series.info.unit,
-        anomalous_points=int(fired.sum()),
+        anomalous_points=sum(e.points for e in episodes),
         **_floor(v),
     )
     if start is None or start < 3:
@@ -176,7 +187,7 @@ def _compare(series: Series, trigger: WindowTrigger, min_run: int) -> BaselineCo
     guard = trigger.window_seconds / 2
     cut = int(np.searchsorted(t, t[start] - np.timedelta64(int(guard * 1000), "ms")))
     before = v[: max(cut, 3)]
-    after = v[start:]
+    after = v[start:stop]
     b_med = float(np.median(before))
     # A step metric (replicas, restarts) has no spread before onset: floor it, not divide by 0.
     mad = 1.4826 * float(np.median(np.abs(before - b_med)))
@@ -187,8 +198,10 @@ def _compare(series: Series, trigger: WindowTrigger, min_run: int) -> BaselineCo
     span = max(a_max - b_med, 1e-9)
     peak = int(np.argmax(after))
     # One sharp fall after the peak (an OOM kill, a restart) resets a climb: the climb is
-    # judged up to the peak, so the reset is neither a sawtooth nor the end of a spike.
-    reset = peak < len(after) - 1 and float(np.diff(after[peak:]).min()) < -0.5 * span
+    # judged up to the peak, so the reset is neither a sawtooth nor the end of a spike. The
+    # fall may end the episode, so it is looked for in everything after the onset.
+    rest = v[start + peak :]
+    reset = len(rest) > 1 and float(np.diff(rest).min()) < -0.5 * span
     judged = after[: peak + 1] if reset else after
     # Never empty: a series that fell below its baseline still has its own maximum.
     near_peak = np.flatnonzero(after >= a_max - 0.1 * max(a_max - b_med, 0.0))
@@ -224,7 +237,7 @@ def _compare(series: Series, trigger: WindowTrigger, min_run: int) -> BaselineCo
         shape, note = "level_shift", f"jumped within {rise:.1f} min and stayed up"
     if reset and shape != "noise":
         at = to_datetime(t[start + peak])
-        low = float(after[peak + 1 :].min())
+        low = float(rest[1:].min())
         note += f"; reset after the peak at {at:%H:%M}Z (fell to {low:.4g}, e.g. OOM kill/restart)"
     return BaselineComparison(
         **head,

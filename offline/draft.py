@@ -3,10 +3,12 @@
 import re
 from datetime import datetime
 
+from evidence.graph import ServiceMap
 from evidence.logs import ServiceLogDetails
 from evidence.metrics import BaselineComparison
 from evidence.statements import new_trouble
 from models import Finding, RCADraft, TimelineEvent
+from offline.localize import callers_of, localize, steps_for
 from offline.rules import (
     ServiceEvidence,
     deploy_to_blame,
@@ -16,7 +18,9 @@ from offline.rules import (
 )
 
 
-def remediation(f: Finding, ev: ServiceEvidence) -> list[str]:
+def remediation(f: Finding, ev: ServiceEvidence | None) -> list[str]:
+    if ev is None:
+        return [f"Escalate to the owners of {f.service} with this report"]
     d = deploy_to_blame(ev)
     if f.action == "rollback" and d is not None:
         return [
@@ -55,14 +59,33 @@ def remediation(f: Finding, ev: ServiceEvidence) -> list[str]:
 
 
 def affected(
-    findings: list[Finding], others: list[ServiceLogDetails], ev_of: dict[str, ServiceEvidence]
+    findings: list[Finding],
+    diagnosed: list[Finding],
+    others: list[ServiceLogDetails],
+    ev_of: dict[str, ServiceEvidence],
+    graph: ServiceMap | None,
 ) -> list[str]:
-    names = []
+    """The root causes' services, then the services that suffer from them.
+
+    A bystander whose own trouble leads nowhere near a finding (a noisy neighbour logging its
+    usual errors) is not affected by this incident.
+    """
+    names = [f.service for f in findings]
+    roots = set(names)
     for f in findings:
-        names.append(f.service)
-        if f.category == "dependency_failure" and (dep := failing_dependency(ev_of[f.service])):
-            names.append(dep)  # the failing dependency is affected first of all
-    names += [d.service for d in others if new_trouble(d)]
+        if graph is not None:
+            names += [c.service for c in callers_of(graph, f.service)]
+        elif f.category == "dependency_failure" and (ev := ev_of.get(f.service)):
+            if dep := failing_dependency(ev):
+                names.append(dep)
+    for f in diagnosed:
+        state = graph.get(f.service) if graph else None
+        if state is None or state.root in roots or f.service in roots:
+            names.append(f.service)
+    for d in others:
+        state = graph.get(d.service) if graph else None
+        if new_trouble(d) and (state is None or state.root in roots):
+            names.append(d.service)
     return list(dict.fromkeys(names))
 
 
@@ -164,11 +187,12 @@ def draft(
     others: list[ServiceLogDetails],
     noise: list[BaselineComparison],
     triggered_at: datetime,
+    graph: ServiceMap | None = None,
 ) -> RCADraft:
     found = [(diagnose(ev), ev) for ev in evidence]
     diagnosed = [f for f, _ in found if f is not None]
     ev_of = {ev.service: ev for _, ev in found}
-    findings = collapse_symptoms(diagnosed, ev_of)
+    findings = localize(collapse_symptoms(diagnosed, ev_of), graph)
     timeline = [TimelineEvent(timestamp=triggered_at, event="anomaly detection fired")]
     for ev in evidence:
         for d in ev.deploys:
@@ -205,11 +229,13 @@ def draft(
             confidence=0.1,
             findings=[],
         )
-    steps = [s for f in findings for s in remediation(f, ev_of[f.service])]
+    steps = [
+        s for f in findings for s in (steps_for(f, graph) or remediation(f, ev_of.get(f.service)))
+    ]
     return RCADraft(
         root_cause=" ".join(f.summary for f in findings),
         timeline=timeline,
-        affected_services=affected(findings + diagnosed, others, ev_of),
+        affected_services=affected(findings, diagnosed, others, ev_of, graph),
         remediation_steps=list(dict.fromkeys(steps)),
         confidence=round(sum(f.confidence for f in findings) / len(findings), 2),
         findings=findings,

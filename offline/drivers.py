@@ -13,6 +13,7 @@ from pydantic_ai.models.function import AgentInfo
 import offline.rules as rules
 from agents.deps import read_data_block
 from evidence.deploys import DeployView, DiffSummary
+from evidence.graph import ServiceMap
 from evidence.logs import LogsView, ServiceLogDetails
 from evidence.metrics import BaselineComparison, MetricSummary
 from models import LogEntry
@@ -141,8 +142,12 @@ def commander_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResp
     metrics = list(dict.fromkeys(a["metric"] for a in anomalies))
     triggered_at = min(_parse_time(a["first"]) for a in anomalies)
     # INVESTIGATE: what moved, and how.
-    if step := _ask(h, [("get_metric_details", {"metric": m}) for m in metrics]):
+    first_calls = [("get_service_map", {})]
+    first_calls += [("get_metric_details", {"metric": m}) for m in metrics]
+    if step := _ask(h, first_calls):
         return step
+    raw_map = h.result("get_service_map")
+    graph = ServiceMap.model_validate(raw_map) if raw_map is not None else None
     details = {
         a["metric"]: BaselineComparison.model_validate(r["comparison"])
         for a, r in h.by_tool("get_metric_details")
@@ -221,7 +226,7 @@ def commander_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResp
         }
     noise = [c for c in comparisons if c not in real]
     bystanders = [logs[(s, first.isoformat())] for s in others if (s, first.isoformat()) in logs]
-    report = draft(evidence, bystanders, noise, triggered_at)
+    report = draft(evidence, bystanders, noise, triggered_at, graph)
     return ModelResponse(
         parts=[ToolCallPart(info.output_tools[0].name, report.model_dump(mode="json"))]
     )

@@ -30,7 +30,9 @@ from offline.service import (
 from semantics import (
     headroom_gone,
     headroom_left,
+    is_cpu_throttled,
     is_error_rate,
+    is_harm,
     is_latency,
     is_memory,
     is_pinned,
@@ -143,14 +145,18 @@ def saturated(ev: ServiceEvidence) -> tuple[list[BaselineComparison], str | None
         if {"saturation", "pool_exhaustion"} & set(s.tags)
     ]
     told = bool(tag(ev.logs, "saturation") + tag(ev.logs, "pool_exhaustion"))
-    pinned = [c for c in ev.comparisons if is_pinned(c) or headroom_gone(c, told)]
+    pinned = [
+        c
+        for c in ev.comparisons
+        if is_pinned(c) or headroom_gone(c, told) or (is_cpu_throttled(c) and rising(c))
+    ]
     return pinned, resource([c.metric for c in pinned] + samples)
 
 
-SURGE_RISE_MINUTES = 45  # a surge reaches its new level fast; a diurnal ramp takes hours
+SURGE_RISE_MINUTES = 90  # a surge reaches its new level in minutes; a diurnal ramp in hours
 SURGE_MIN_RATIO = 1.5
 SURGE_ERROR_EXCESS = 3  # errors growing this many times faster than load: something broke
-SURGE_ERROR_SHARE = 0.05  # ... and reaching this share of the requests: overload sheds less
+SURGE_ERROR_SHARE = 0.25  # ... and failing this share of requests: overload sheds less
 
 
 def surge_symptoms(ev: ServiceEvidence) -> list[str]:
@@ -299,14 +305,20 @@ def diagnose(ev: ServiceEvidence) -> Finding | None:
             confidence=_confidence(bool(saturation) + bool(pinned) + strong + errors),
         )
 
-    if strong and errors:
+    harm = [c for c in comps if is_harm(c) and (c.robust_z or 0) >= 6]
+    if harm:
+        # A clear sustained change that hurts and that nothing explains is still an incident:
+        # say what moved and hand it to the owners, rather than calling it quiet.
+        worst = max(harm, key=lambda c: abs(c.robust_z or 0))
+        seen = "new errors in its logs" if errors else "no error logs"
         return Finding(
             service=ev.service,
             category="unknown",
             action="escalate",
-            summary=f"{ev.service} changed sharply and logs new errors, but no "
-            "pattern explains it: escalate to the owning team.",
-            evidence=[*metric_lines, *log_evidence(logs)],
+            summary=f"{ev.service}: {describe(worst)}, sustained, with {seen}; no deploy, load "
+            "change, leak, saturation or failing dependency explains it. Escalate to the "
+            "owning team.",
+            evidence=[*metric_lines, *log_evidence(logs), deploy_note(ev)],
             confidence=0.3,
         )
     return None

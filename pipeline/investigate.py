@@ -49,9 +49,6 @@ class Silent:
 SILENT = Silent()
 
 
-CLEAR_SCORE = 0.8  # detection's score at twice the trigger's N·sigma
-
-
 @dataclass(frozen=True)
 class Investigation:
     telemetry: Telemetry
@@ -63,10 +60,9 @@ def detect(telemetry: Telemetry, trigger: WindowTrigger) -> list[MetricAnomaly]:
     """The trigger's anomalies that belong to an incident episode, by time.
 
     An episode (detection/) is a change that holds; isolated noise opens none, so its fired
-    points are dropped. An incident needs a clear change (its peak at least twice the trigger's
-    N·sigma from the baseline: score 0.8), and one that ended within half a trigger window is
-    a blip (at 10 s scrapes, three points are 30 s). Each episode contributes its onset and
-    the points the trigger fired inside it, so a metric's first anomaly is its first onset.
+    points are dropped, and so are episodes too small or too short to be an incident
+    (Episode.clear). Each episode contributes its onset and the points the trigger fired
+    inside it, so a metric's first anomaly is its first onset.
     """
     anomalies = []
     for name, info in telemetry.metrics().items():
@@ -75,8 +71,7 @@ def detect(telemetry: Telemetry, trigger: WindowTrigger) -> list[MetricAnomaly]:
         episodes = [
             e
             for e in detect_episodes(name, info.service, s.timestamps, s.values, trigger, watch)
-            if e.score >= CLEAR_SCORE
-            and (e.ongoing or (e.end - e.onset).total_seconds() >= trigger.window_seconds / 2)
+            if e.clear(trigger.window_seconds)
         ]
         for side in ("above", "below"):
             mine = [e for e in episodes if e.direction == side]

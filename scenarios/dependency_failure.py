@@ -140,9 +140,11 @@ def build(now: datetime, seed: int) -> tuple[TelemetryStore, dict]:
         "incident": True,
         "findings": [
             {
-                "service": "booking-api",
+                # The spec names the failing dependency, not its caller; it crashed (restart it,
+                # or fail over to its replica, as booking-api's runbook says).
+                "service": "seat-inventory",
                 "category": "dependency_failure",
-                "action": ["failover", "escalate"],
+                "action": ["restart", "failover", "escalate"],
                 "keywords": ["seat-inventory", "connection refused"],
             }
         ],

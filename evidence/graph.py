@@ -1,0 +1,230 @@
+"""The service map: who calls whom, when each service began to suffer, and where it started.
+
+Edges come from the evidence itself: structured attributes of log lines (peer.service,
+server.address, net.peer.name, url, upstream...), the same `key=value` pairs written inside a
+message (logfmt), and names of known services or hosts in the text. A service's state comes
+from its own metrics (the onset of its first clear change), its own logs (new errors, or
+silence after it used to log) and its deploys.
+
+The root of a caller's trouble is found by following its errors to the dependency they name
+most, as long as that dependency's own state explains the caller's symptoms (it broke no
+later, went silent, logs its own errors, or is outside our telemetry altogether), and on from
+there: the deepest such component is where the incident lies.
+"""
+
+import re
+from collections import Counter
+from datetime import datetime, timedelta
+
+import numpy as np
+from pydantic import BaseModel
+
+from evidence.logs import dependencies
+from evidence.mechanisms import BY_NAME, mechanism_of
+from sources.telemetry import LEVELS, LogTable, to_datetime, to_datetime64
+
+# Attribute keys that name the other end of a call, most specific first.
+PEER_KEYS = (
+    "peer.service",
+    "server.address",
+    "net.peer.name",
+    "db.instance",
+    "rpc.service",
+    "upstream",
+    "upstream_host",
+    "peer",
+    "target",
+    "dependency",
+    "destination",
+    "host",
+    "hostname",
+    "server",
+    "url",
+    "url.full",
+    "http.url",
+    "uri",
+    "endpoint",
+    "addr",
+    "remote_addr",
+)
+_LOGFMT = re.compile(r"([A-Za-z_][\w.]{0,40})=(\"[^\"\n]{0,300}\"|[^\s\"]{1,300})")
+_HOST_OF = re.compile(r"^(?:[a-z][a-z0-9+.-]{0,20}://)?(?:[^@/\s]{0,100}@)?([^:/\s?#]{1,253})")
+SLACK = timedelta(minutes=2)  # a dependency may break this much after its caller shows it
+MAX_LINES = 5000  # WARN+ lines read per service: the edges are clear long before
+MIN_MENTIONS = 3
+EDGE_FAULTS = ("certificate", "failover", "down")
+
+
+class ServiceState(BaseModel):
+    """One service on the map, as the evidence shows it."""
+
+    service: str
+    telemetry: list[str]  # "metrics", "logs": what we can see of it; none for a vendor
+    onset: datetime | None  # first clear change of its own metrics
+    first_error: datetime | None  # first ERROR+ line after the incident began (or just before)
+    errors_before: int
+    errors_after: int
+    silent_since: datetime | None  # it logged before the incident, and nothing after this
+    calls: dict[str, int]  # dependency -> WARN+ lines after onset naming it
+    called_by: list[str]
+    mechanism: str | None  # how its callers' errors say it fails (certificate expired...)
+    example: str | None = None  # one caller's line that shows the mechanism, with its time
+    root: str | None = None  # where its trouble comes from (itself when it is the root)
+
+
+class ServiceMap(BaseModel):
+    incident_start: datetime
+    services: list[ServiceState]
+
+    def get(self, name: str) -> ServiceState | None:
+        return next((s for s in self.services if s.service == name), None)
+
+
+def _peer(value: str, known: tuple[str, ...]) -> str | None:
+    """The service or host an attribute value names (a URL, host:port or a bare name)."""
+    m = _HOST_OF.match(value.strip().strip('"').lower())
+    if not m:
+        return None
+    host = m.group(1).strip(".")
+    if not host or host[0].isdigit() or " " in host:
+        return None  # an IP address or prose: no name to give the dependency
+    label = host.split(".", 1)[0]
+    return label if label in known and host not in known else host
+
+
+def named_peers(message: str, attributes: dict | None, emitter: str, known) -> list[str]:
+    """The other ends of the calls one log line talks about, most specific first."""
+    pairs: dict[str, str] = {}
+    if attributes:
+        pairs.update({k.lower(): v for k, v in attributes.items() if isinstance(v, str)})
+    for key, value in _LOGFMT.findall(message[:4000]):
+        pairs.setdefault(key.lower(), value.strip('"'))
+    found: list[str] = []
+    for key in PEER_KEYS:
+        if key in pairs and (name := _peer(pairs[key], known)) and name != emitter:
+            found.append(name)
+    found += dependencies(message[:4000], emitter, known)
+    return list(dict.fromkeys(found))
+
+
+def build_map(
+    table: LogTable,
+    metric_services: dict[str, datetime | None],
+    start: datetime,
+    end: datetime,
+    lead: timedelta = timedelta(minutes=5),
+) -> ServiceMap:
+    """The map of the incident that began at `start`; metric_services: service -> onset."""
+    known = tuple(sorted(set(table.service_names) | set(metric_services)))
+    warn, err = LEVELS.index("WARN"), LEVELS.index("ERROR")
+    states: dict[str, ServiceState] = {}
+    texts: dict[str, list[tuple[int, str, str]]] = {}
+    for service in known:
+        rows = table.select(service=service)
+        ts = table.timestamps[rows]
+        cut = int(np.searchsorted(ts, to_datetime64(start - lead)))
+        levels = table.levels[rows]
+        after, before = rows[cut:], rows[:cut]
+        after_err = after[levels[cut:] >= err]
+        calls: Counter[str] = Counter()
+        for i in after[levels[cut:] >= warn][:MAX_LINES]:
+            attrs = table.attributes[i] if table.attributes is not None else None
+            peers = named_peers(table.messages[i], attrs, service, known)
+            calls.update(peers[:1] if peers else [])
+            if peers:
+                texts.setdefault(peers[0], []).append((int(i), service, table.messages[i]))
+        silent = None
+        if len(before) >= 5:
+            last = to_datetime(ts[-1])
+            quiet_for = max((end - start) / 4, timedelta(minutes=5))
+            if start - timedelta(minutes=30) <= last < end - quiet_for:
+                silent = last  # it stopped logging around the incident, and stayed silent
+        states[service] = ServiceState(
+            service=service,
+            telemetry=[
+                kind
+                for kind, has in (("metrics", service in metric_services), ("logs", len(rows)))
+                if has
+            ],
+            onset=metric_services.get(service),
+            first_error=to_datetime(table.timestamps[after_err[0]]) if len(after_err) else None,
+            errors_before=int((levels[:cut] >= err).sum()),
+            errors_after=len(after_err),
+            silent_since=silent,
+            calls={d: n for d, n in calls.most_common(5) if n >= MIN_MENTIONS},
+            called_by=[],
+            mechanism=None,
+        )
+    for s in list(states.values()):
+        for dep in s.calls:
+            if dep not in states:  # outside our telemetry: a vendor, a managed database
+                states[dep] = ServiceState(
+                    service=dep, telemetry=[], onset=None, first_error=None, errors_before=0,
+                    errors_after=0, silent_since=None, calls={}, called_by=[], mechanism=None,
+                )  # fmt: skip
+            states[dep].called_by.append(s.service)
+    for name, lines in texts.items():
+        if name in states:
+            found = mechanism_of([text for _, _, text in lines])
+            states[name].mechanism = found
+            pattern = BY_NAME[found].pattern if found else None
+            for i, caller, text in lines:
+                if pattern is None or pattern.search(text[:2000]):
+                    when = to_datetime(table.timestamps[i])
+                    states[name].example = f"{when:%H:%M:%S}Z {caller}: {' '.join(text.split())}"
+                    break
+    graph = ServiceMap(incident_start=start, services=sorted(states.values(), key=_order))
+    for s in graph.services:
+        s.root = root_of(graph, s.service)
+    return graph
+
+
+def _order(s: ServiceState) -> tuple:
+    return (s.onset or s.first_error or datetime.max.replace(tzinfo=None).astimezone(), s.service)
+
+
+def troubled(s: ServiceState) -> bool:
+    new_errors = s.errors_after > max(3, 2 * s.errors_before)
+    return bool(s.onset or new_errors or s.silent_since)
+
+
+def _when(s: ServiceState) -> datetime | None:
+    times = [t for t in (s.onset, s.first_error if troubled(s) else None, s.silent_since) if t]
+    return min(times) if times else None
+
+
+def explains(dep: ServiceState, caller: ServiceState) -> bool:
+    """Whether a dependency's own state accounts for its caller's trouble."""
+    if not dep.telemetry:
+        return True  # nothing of its own to look at: its callers' errors are the evidence
+    began, hurt = _when(dep), _when(caller)
+    if dep.silent_since:
+        return True
+    if began is None:
+        # It looks healthy from inside, yet its callers say how it fails: an expired
+        # certificate, a lost primary or refused connections show only at the edge. Timeouts
+        # or errors from a dependency that is healthy inside are the caller's own doing (a
+        # client timeout cut by its own config change).
+        return dep.mechanism in EDGE_FAULTS
+    return hurt is None or began <= hurt + SLACK
+
+
+def main_dependency(graph: ServiceMap, s: ServiceState, seen: set[str]) -> str | None:
+    for dep, _ in sorted(s.calls.items(), key=lambda kv: -kv[1]):
+        if dep not in seen and graph.get(dep) is not None:
+            return dep
+    return None
+
+
+def root_of(graph: ServiceMap, service: str) -> str:
+    """The deepest component whose own state explains `service`'s trouble (or itself)."""
+    current = graph.get(service)
+    seen = {service}
+    while current is not None:
+        dep_name = main_dependency(graph, current, seen)
+        dep = graph.get(dep_name) if dep_name else None
+        if dep is None or not explains(dep, current):
+            break
+        seen.add(dep.service)
+        current = dep
+    return current.service if current else service
