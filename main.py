@@ -16,7 +16,9 @@ from pathlib import Path
 
 import scenarios
 from agents.llm import choose
+from errors import UsageError
 from models import MetricAnomaly
+from pipeline.batch import positive, run_bundles
 from pipeline.cli import Parser, aware_time, console, run
 from pipeline.investigate import Investigation, run_investigation
 from sinks import Delivery, Sink
@@ -28,6 +30,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--scenario", default=scenarios.DEFAULT, help="built-in scenario to run")
     p.add_argument("--bundle", type=Path, help="investigate an incident bundle directory")
+    p.add_argument(
+        "--bundles",
+        type=Path,
+        metavar="DIR",
+        help="investigate every bundle directory under DIR (a Cloud Run task: its share)",
+    )
+    p.add_argument(
+        "--concurrency", type=positive, default=1, help="with --bundles: incidents at once"
+    )
     p.add_argument(
         "--export-bundle",
         type=Path,
@@ -84,6 +95,8 @@ def _main(args: argparse.Namespace) -> int:
         for s in scenarios.SCENARIOS.values():
             console.print(f"{s.name:<24} {s.summary}", soft_wrap=True)
         return 0
+    if args.bundles or args.concurrency != 1:
+        return _main_bundles(args)
     now = args.now or datetime.now(UTC)  # the only wall-clock read; everything else gets it
     if args.export_bundle:
         from sources.bundle import export_bundle
@@ -97,11 +110,7 @@ def _main(args: argparse.Namespace) -> int:
     incident_id = validate_incident_id(args.incident_id) if args.incident_id else None
     if incident_id and args.output_dir.is_dir():
         check_free(args.output_dir, incident_id)
-    sinks: list[Sink] = [LocalFiles(args.output_dir, incident_id)]
-    if gcs := os.environ.get("ARTIFACTS_GCS_DIR"):
-        from sinks.gcs import GcsUpload, parse_gcs_dir
-
-        sinks.append(GcsUpload(parse_gcs_dir(gcs)))
+    sinks = _sinks(args.output_dir, incident_id)
     if args.bundle:
         from sources.bundle.reader import load_bundle
 
@@ -127,6 +136,31 @@ def _main(args: argparse.Namespace) -> int:
     else:
         console.print(f"Uploaded: {', '.join(delivery.links)}", soft_wrap=True, markup=False)
     return 0
+
+
+def _sinks(output_dir: Path, incident_id: str | None = None) -> list[Sink]:
+    local = LocalFiles(output_dir, incident_id)
+    sinks: list[Sink] = [local]
+    if gcs := os.environ.get("ARTIFACTS_GCS_DIR"):
+        from sinks.gcs import GcsUpload, parse_gcs_dir
+
+        sinks.append(GcsUpload(parse_gcs_dir(gcs), local))  # they settle the id together
+    return sinks
+
+
+def _main_bundles(args: argparse.Namespace) -> int:
+    if not args.bundles:
+        raise UsageError("--concurrency needs --bundles")
+    defaults = vars(parse_args([]))
+    single = ("bundle", "scenario", "seed", "now", "export_bundle", "incident_id")
+    if clash := [name for name in single if getattr(args, name) != defaults[name]]:
+        flag = "--" + clash[0].replace("_", "-")
+        raise UsageError(f"--bundles investigates the bundles under DIR; {flag} cannot go with it")
+    choose(args.model)  # refuse a bad model or ARTIFACTS_GCS_DIR before anything runs
+    _sinks(args.output_dir)
+    return run_bundles(
+        args.bundles, lambda: _sinks(args.output_dir), lambda: choose(args.model), args.concurrency
+    )
 
 
 def _run(inv: Investigation, sinks: list[Sink]) -> Delivery | None:

@@ -1,9 +1,10 @@
-"""Performance benchmark: trigger throughput, end-to-end runs, model context, start-up.
+"""Performance benchmark: trigger throughput, end-to-end runs, model context, start-up, scale.
 
     uv run python -m bench [--quick] [--json PATH]
 
 Prints each measurement with its target and PASS/FAIL, and exits 1 if any target fails
-(with --quick the sizes are tiny, the targets informational and the exit code 0).
+(with --quick the sizes are tiny, the targets informational and the exit code 0; the scale
+section, a minute of subprocesses and a slow fake model, runs only in full mode).
 """
 
 import argparse
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import context_size, end_to_end, machine, startup, trigger_speed
+from bench import context_size, end_to_end, machine, scale, startup, trigger_speed
 from bench.results import Result, all_passed, show, table, write_json
 
 
@@ -26,16 +27,18 @@ class Sizes:
     bundle_points: int
     bundle_logs: int
     startup_runs: int
+    scale_bundles: int  # 0: skip the scale section
 
 
-FULL = Sizes(2_000_000, 20_000, 5, 2_000_000, 300_000, 7)
-QUICK = Sizes(20_000, 5_000, 1, 60_000, 10_000, 1)
+FULL = Sizes(2_000_000, 20_000, 5, 2_000_000, 300_000, 7, 12)
+QUICK = Sizes(20_000, 5_000, 1, 60_000, 10_000, 1, 0)
 
 SECTIONS = {
     "trigger": "1. WindowTrigger throughput against a per-point pure-Python reference",
     "end-to-end": "2. End-to-end offline runs of the real CLI (subprocess)",
     "context": "3. Model-visible context of the default investigation",
     "start-up": "4. Process start-up",
+    "scale": "5. Many incidents: 1 task against 4, --concurrency against a 200 ms model",
 }
 
 
@@ -52,7 +55,7 @@ def _sections(sizes: Sizes, workdir: Path) -> list[tuple[str, Callable[[], list[
         ("end-to-end", e2e),
         ("context", context_size.run),
         ("start-up", lambda: startup.run(sizes.startup_runs, warm_up=sizes.startup_runs > 1)),
-    ]
+    ] + ([("scale", lambda: scale.run(sizes.scale_bundles))] if sizes.scale_bundles else [])
 
 
 def _run_section(name: str, fn: Callable[[], list[Result]]) -> list[Result]:

@@ -1,6 +1,9 @@
 """Evaluate the investigation: run every built-in scenario (or each --bundle) through the full
 pipeline, score each report against its expected.json and print a pydantic-evals report.
 
+With --bundles DIR, every bundle under DIR with an expected.json (on a Cloud Run Job, this
+task's share of them: CLOUD_RUN_TASK_INDEX, CLOUD_RUN_TASK_COUNT).
+
 Exit codes: 0 every case passed, 1 some case failed, 2 bad input or usage.
 """
 
@@ -12,9 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from agents.llm import choose
-from evals.cases import EvalCase, bundle_cases, scenario_cases
+from errors import UsageError
+from evals.cases import EvalCase, bundle_cases, bundles_under, scenario_cases
 from evals.results import write_results
 from evals.suite import SuiteRun, run_suite
+from pipeline.batch import shard, task_share
 from pipeline.cli import Parser, aware_time, console, run
 
 DEFAULT_NOW = "2026-03-15T14:30:00Z"  # a fixed clock, so offline runs are reproducible
@@ -41,6 +46,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=Path,
         metavar="DIR",
         help="evaluate this bundle (it needs expected.json) instead of the built-in scenarios",
+    )
+    p.add_argument(
+        "--bundles",
+        type=Path,
+        metavar="DIR",
+        help="evaluate every bundle under DIR that has an expected.json "
+        "(a Cloud Run task: its share)",
     )
     p.add_argument(
         "--model",
@@ -73,7 +85,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(args: argparse.Namespace) -> int:
     started_at = datetime.now(UTC).replace(microsecond=0)  # the run's only wall-clock read
-    if args.bundle:
+    if args.bundles:
+        if args.bundle:
+            raise UsageError("--bundles and --bundle cannot go together")
+        args.bundle = shard(bundles_under(args.bundles), *task_share(os.environ))
+        cases = bundle_cases(args.bundle, args.case)
+    elif args.bundle:
         cases = bundle_cases(args.bundle, args.case)
     else:
         cases = scenario_cases(args.now, args.seed, args.case)

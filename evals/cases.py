@@ -70,6 +70,16 @@ def bundle_cases(directories: Iterable[Path], names: Sequence[str] = ()) -> list
     return [c for c in cases if c.name in chosen]
 
 
+def bundles_under(directory: Path) -> list[Path]:
+    """The bundles directly under `directory` that have an expected.json, sorted by name."""
+    from pipeline.batch import bundle_dirs
+
+    found = [d for d in bundle_dirs(directory) if (d / "expected.json").is_file()]
+    if not found:
+        raise UsageError(f"--bundles {directory}: no bundle in it has an expected.json")
+    return found
+
+
 def pick(available: Sequence[str], names: Sequence[str]) -> list[str]:
     """The names asked for, in suite order; all of them when none is asked for."""
     if unknown := [n for n in names if n not in available]:

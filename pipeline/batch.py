@@ -12,7 +12,6 @@ import asyncio
 import os
 import signal
 import threading
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -232,9 +231,6 @@ async def run_batch(
         inv = Investigation(telemetry, now, model())
         return await run_investigation(inv, [*gate, *sinks_factory()], SILENT)
 
-    # detection/baseline.py silences numpy's all-NaN warning with warnings.catch_warnings(),
-    # which is not thread-safe before Python 3.14; with incidents in threads, silence it here.
-    warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
     turns = _Turns()
     workers = [_Worker(i, job, investigate) for i, job in enumerate(jobs)]
     with ThreadPoolExecutor(max(1, concurrency), thread_name_prefix="incident") as pool:

@@ -2,6 +2,7 @@
 
 import os
 import re
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
 
@@ -126,9 +127,16 @@ def report_paths(output_dir: Path, incident_id: str) -> tuple[Path, Path]:
     return base.with_suffix(".md"), base.with_suffix(".json")
 
 
-def _next_number(output_dir: Path, prefix: str) -> int:
+def id_prefix(report: RCAReport) -> str:
+    """What every generated id of this report's day starts with: INC-<YYYYMMDD>-."""
+    return f"INC-{report.triggered_at:%Y%m%d}-"
+
+
+def _next_number(output_dir: Path, prefix: str, taken: Collection[str] = ()) -> int:
+    """One more than the highest number used here or named in `taken` (file names elsewhere)."""
     pattern = re.compile(rf"^incident_{re.escape(prefix)}(\d{{3,}})\.(?:md|json)$")
-    used = [int(m.group(1)) for p in output_dir.iterdir() if (m := pattern.match(p.name))]
+    names = [p.name for p in output_dir.iterdir()] + list(taken)
+    used = [int(m.group(1)) for name in names if (m := pattern.match(name))]
     return max(used, default=0) + 1
 
 
@@ -137,15 +145,18 @@ def check_free(output_dir: Path, incident_id: str) -> None:
         raise UsageError(f"a report for incident {incident_id} already exists in {output_dir}")
 
 
-def write_report(report: RCAReport, output_dir: Path, fixed_id: bool) -> tuple[RCAReport, Path]:
+def write_report(
+    report: RCAReport, output_dir: Path, fixed_id: bool, taken: Collection[str] = ()
+) -> tuple[RCAReport, Path]:
     """Write incident_<id>.md and .json; returns the report as written and the .md path.
 
-    Without a fixed id, the id is INC-<YYYYMMDD>-<NNN> with NNN the next free number; a
+    Without a fixed id, the id is INC-<YYYYMMDD>-<NNN> with NNN the next free number here
+    and above every number in `taken` (report file names in use elsewhere, e.g. in GCS); a
     concurrent writer that takes a number first makes this one move on to the next.
     """
     output_dir.mkdir(parents=True, exist_ok=True)
-    prefix = f"INC-{report.triggered_at:%Y%m%d}-"
-    number = _next_number(output_dir, prefix)
+    prefix = id_prefix(report)
+    number = _next_number(output_dir, prefix, taken)
     while True:
         if not fixed_id:
             report = report.model_copy(update={"incident_id": f"{prefix}{number:03d}"})
@@ -179,3 +190,17 @@ class LocalFiles:
         report, md_path = write_report(report, self.output_dir, self.incident_id is not None)
         delivery.report = report
         delivery.files += [md_path, md_path.with_suffix(".json")]
+
+    def renumber(self, delivery: Delivery, taken: Collection[str]) -> None:
+        """Move the delivered report to the next id free here and not in `taken`.
+
+        For a later sink that found the id taken elsewhere (GcsUpload): the report is
+        published under the new id first, then this sink's files under the old id go, so
+        the report exists at every moment. Never used with a fixed --incident-id.
+        """
+        old = delivery.files[:2]
+        report, md_path = write_report(delivery.report, self.output_dir, False, taken)
+        for path in old:
+            path.unlink(missing_ok=True)
+        delivery.report = report
+        delivery.files[:2] = [md_path, md_path.with_suffix(".json")]

@@ -1,6 +1,9 @@
 """Upload finished reports to Google Cloud Storage (ARTIFACTS_GCS_DIR).
 
-The local report is always written first; this module only copies it to gs://.
+The local report is always written first; this module only copies it to gs://, and never
+over an existing object: every upload is create-only (`ifGenerationMatch=0`). When another
+task took the incident id first, the local files sink re-publishes the report under the next
+id free both locally and in the prefix, and the upload is tried again (see GcsUpload).
 Every failure surfaces as one UsageError (bad target) or UploadError (the copy failed).
 """
 
@@ -9,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from google.api_core.exceptions import PreconditionFailed
 from google.api_core.retry import Retry
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage as gcs
@@ -19,6 +23,7 @@ from google.cloud.storage.retry import _should_retry
 
 from errors import UploadError, UsageError
 from sinks import Delivery
+from sinks.files import LocalFiles, id_prefix
 
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -27,6 +32,17 @@ _MAX_CAUSE = 300
 # A healthy endpoint accepts in well under a second; without this a black-holed one would
 # hold every attempt for the whole read timeout.
 _CONNECT_TIMEOUT = 5.0
+# How many incident ids one report may try before giving up: each try is one listing and one
+# create-only upload, and only a task that loses a race for the same id tries again.
+MAX_ID_ATTEMPTS = 100
+
+
+class ReportExists(UploadError):
+    """An object of that name is already in the bucket; it was left as it was."""
+
+    def __init__(self, uri: str, index: int):
+        super().__init__(f"{uri} already exists; not overwritten")
+        self.index = index  # which of the files (0: the .md, which claims the id)
 
 
 @dataclass(frozen=True)
@@ -78,18 +94,19 @@ def upload_reports(
 ) -> list[str]:
     """Upload each file to target.uri(path.name) and return the gs:// URIs, in order.
 
-    `timeout` bounds each HTTP request (connecting gets at most 5 s of it); `attempts` bounds
-    the tries per object, and the first object that fails stops the batch. A refused
-    connection therefore fails in under 2 s; a server that never answers in about
-    attempts * timeout. Transient errors are retried: a report upload is an unconditional
-    overwrite with the same bytes, so repeating it is idempotent.
+    Each object is created only if absent: ReportExists when the name is taken. `timeout`
+    bounds each HTTP request (connecting gets at most 5 s of it); `attempts` bounds the tries
+    per object, and the first object that fails stops the batch. A refused connection
+    therefore fails in under 2 s; a server that never answers in about attempts * timeout.
+    Transient errors are retried: a retried create cannot overwrite anything (at worst, when
+    the first try's answer was lost, it reads as ReportExists and the report moves on).
     """
     if not paths:
         return []
     client = _client(target)
     bucket = client.bucket(target.bucket)
     uris = []
-    for path in paths:
+    for index, path in enumerate(paths):
         uri = target.uri(path.name)
         budget = _AttemptBudget(attempts)
         blob = bucket.blob(target.object_name(path.name))
@@ -101,11 +118,11 @@ def upload_reports(
                 str(path),
                 content_type=blob.content_type,
                 timeout=(min(timeout, _CONNECT_TIMEOUT), timeout),
-                # Unconditional overwrite (no generation precondition): a rerun replaces
-                # the report, and a retried request writes the same bytes again.
-                if_generation_match=None,
+                if_generation_match=0,  # create only: a report is never overwritten
                 retry=budget.retry(timeout),
             )
+        except PreconditionFailed:
+            raise ReportExists(uri, index) from None
         except Exception as exc:  # google, requests, urllib3, auth and OS errors alike
             raise UploadError(f"could not upload {uri}{budget.tries()}: {_one_line(exc)}") from exc
         uris.append(uri)
@@ -160,11 +177,54 @@ def _one_line(exc: BaseException) -> str:
     return text if len(text) <= _MAX_CAUSE else text[: _MAX_CAUSE - 3] + "..."
 
 
-class GcsUpload:
-    """Uploads the files written so far under ARTIFACTS_GCS_DIR."""
+def _listed(target: GcsTarget, name_prefix: str, timeout: float = 10.0) -> set[str]:
+    """The file names under the prefix that start with `name_prefix`; empty if not listable.
 
-    def __init__(self, target: GcsTarget):
+    Only a hint (a runtime account with objectCreator alone may not list): the create-only
+    upload is what decides. One try, no retries: if the bucket is unreachable, the upload
+    that follows says so with its own bounded retries.
+    """
+    try:
+        blobs = _client(target).list_blobs(
+            target.bucket,
+            prefix=target.object_name(name_prefix),
+            timeout=(min(timeout, _CONNECT_TIMEOUT), timeout),
+            retry=None,
+        )
+        return {blob.name.rsplit("/", 1)[-1] for blob in blobs}
+    except Exception:  # forbidden, unreachable...: fall back to trying ids one by one
+        return set()
+
+
+class GcsUpload:
+    """Uploads the files written so far under ARTIFACTS_GCS_DIR, never over an existing object.
+
+    The incident id is settled with the local files sink (`local`): if the prefix already
+    holds a report with this id (listed, or refused by the create-only upload of the .md),
+    the local sink re-publishes the report under the next id free in both places and the
+    upload is tried again, at most MAX_ID_ATTEMPTS times. A fixed --incident-id never moves:
+    its upload fails instead (exit 3, the local report kept).
+    """
+
+    def __init__(self, target: GcsTarget, local: LocalFiles | None = None):
         self.target = target
+        self.local = local
 
     def deliver(self, delivery: Delivery) -> None:
-        delivery.links += upload_reports(self.target, delivery.files)
+        movable = self.local is not None and not self.local.incident_id and bool(delivery.files)
+        taken: set[str] = set()
+        for _ in range(MAX_ID_ATTEMPTS):
+            if movable:
+                taken |= _listed(self.target, f"incident_{id_prefix(delivery.report)}")
+                if delivery.files[0].name in taken or delivery.files[1].name in taken:
+                    self.local.renumber(delivery, taken)
+            try:
+                delivery.links += upload_reports(self.target, delivery.files)
+                return
+            except ReportExists as exc:
+                if not movable or exc.index != 0:
+                    raise
+                taken.add(delivery.files[0].name)
+        raise UploadError(
+            f"no free incident id in {self.target.uri('')} after {MAX_ID_ATTEMPTS} attempts"
+        )

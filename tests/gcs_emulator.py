@@ -2,13 +2,20 @@
 
 Use it from a test module with `pytest_plugins = ["tests.gcs_emulator"]`. Also provides
 `gcs_emulator_down`: STORAGE_EMULATOR_HOST pointing at a port where nothing listens.
+
+The emulator ignores upload preconditions; the fixture teaches it `ifGenerationMatch`
+(0: only if absent), which is what keeps reports from being overwritten.
 """
 
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http import HTTPStatus
 
 import pytest
+from gcp_storage_emulator import server as emulator_server
+from gcp_storage_emulator.exceptions import NotFound
+from gcp_storage_emulator.handlers import objects
 from gcp_storage_emulator.server import create_server
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage as gcs
@@ -42,10 +49,48 @@ class GcsEmulator:
         """Every object name in the bucket, sorted."""
         return sorted(blob.name for blob in self._bucket().list_blobs())
 
+    def objects(self, prefix: str = "") -> dict[str, tuple[int, bytes]]:
+        """Every object under `prefix`: name -> (generation, bytes)."""
+        return {
+            blob.name: (blob.generation, blob.download_as_bytes())
+            for blob in self._bucket().list_blobs(prefix=prefix)
+        }
+
+
+def _insert_with_precondition(request, response, storage, *args, **kwargs):
+    """objects.insert, but answering 412 when ifGenerationMatch does not hold, as GCS does.
+
+    The emulator serves one request at a time, so the check and the create cannot interleave.
+    """
+    wanted = request.query.get("ifGenerationMatch")
+    if wanted:
+        name = (request.query.get("name") or [None])[0]
+        if name is None and isinstance(request.data, dict):
+            name = (request.data.get("meta") or request.data).get("name")
+        try:
+            current = storage.get_file_obj(request.params["bucket_name"], name)["generation"]
+        except NotFound:
+            current = "0"
+        if current != wanted[0]:
+            response.status = HTTPStatus.PRECONDITION_FAILED
+            message = "At least one of the pre-conditions you specified did not hold."
+            error = {"code": 412, "message": message, "errors": [{"reason": "conditionNotMet"}]}
+            response.json({"error": error})
+            return None
+    return _INSERT(request, response, storage, *args, **kwargs)
+
+
+_INSERT = objects.insert
+
 
 @pytest.fixture
 def gcs_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[GcsEmulator]:
     """Start an in-memory emulator with bucket "reports" and point STORAGE_EMULATOR_HOST at it."""
+    monkeypatch.setattr(objects, "insert", _insert_with_precondition)
+    for _, handlers in emulator_server.HANDLERS:
+        for method, handler in list(handlers.items()):
+            if handler is _INSERT:
+                monkeypatch.setitem(handlers, method, _insert_with_precondition)
     port = _free_port()
     # The emulator answers 404 to uploads into a bucket it does not know, so create it up front.
     server = create_server("127.0.0.1", port, in_memory=True, default_bucket="reports")

@@ -106,16 +106,6 @@ def test_upload_byte_identical_with_content_types(gcs_emulator, reports, prefix)
     assert js_type == "application/json"
 
 
-def test_upload_again_overwrites(gcs_emulator, reports) -> None:
-    target = GcsTarget(gcs_emulator.bucket, "runs")
-    upload_reports(target, reports)
-    reports[0].write_text("# RCA v2\n", encoding="utf-8")
-    upload_reports(target, reports)
-
-    assert gcs_emulator.names() == ["runs/rca-checkout.json", "runs/rca-checkout.md"]
-    assert gcs_emulator.download("runs/rca-checkout.md")[0] == b"# RCA v2\n"
-
-
 def test_nothing_to_upload_needs_no_client(monkeypatch) -> None:
     monkeypatch.delenv("STORAGE_EMULATOR_HOST", raising=False)
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", "/nonexistent/adc.json")
