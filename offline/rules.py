@@ -156,7 +156,7 @@ def saturated(ev: ServiceEvidence) -> tuple[list[BaselineComparison], str | None
 SURGE_RISE_MINUTES = 90  # a surge reaches its new level in minutes; a diurnal ramp in hours
 SURGE_MIN_RATIO = 1.5
 SURGE_ERROR_EXCESS = 3  # errors growing this many times faster than load: something broke
-SURGE_ERROR_SHARE = 0.25  # ... and failing this share of requests: overload sheds less
+SURGE_ERROR_SHARE = 0.15  # ... and failing this share of requests: overload sheds less
 
 
 def surge_symptoms(ev: ServiceEvidence) -> list[str]:
@@ -212,6 +212,22 @@ def surge_rates(ev: ServiceEvidence) -> list[BaselineComparison]:
         and error_share(c, rates) >= SURGE_ERROR_SHARE
     ]
     return [] if runaway else rates
+
+
+_REPEATED = re.compile(r"repeated (\d{1,12}) times")
+
+
+def log_flood(logs) -> str | None:
+    """The new log line that floods: by far the most frequent new signature, with its count."""
+    sigs = [s for s in (logs.new_signatures if logs else []) if "saturation" not in s.tags]
+    if not sigs:
+        return None
+    top = max(sigs, key=lambda s: s.count)
+    repeated = sum(int(n) for n in _REPEATED.findall(top.sample)) or 0
+    if top.count < 50 and repeated < 1000:
+        return None
+    times = f"{top.count} lines" + (f" (one repeated {repeated} times)" if repeated else "")
+    return f"'{top.sample[:100]}' from {top.first_seen:%H:%M}Z, {times}"
 
 
 def _at_limit(c: BaselineComparison) -> str:
@@ -295,13 +311,26 @@ def diagnose(ev: ServiceEvidence) -> Finding | None:
             deploy_note(ev) + "; no request-rate increase either",
         ]
         limit = f" ({_at_limit(pinned[0])})" if pinned else ""
+        disk = what == "disk space"
+        flood = log_flood(logs) if disk else None
+        if disk:
+            # More replicas do not free a disk: someone must free space and stop the writer.
+            cause = f" A log flood filled it: {flood}." if flood else ""
+            summary = (
+                f"{ev.service} ran out of disk space{limit}: writes fail (no space left on "
+                f"device).{cause} Free space now, then stop what fills it."
+            )
+        else:
+            summary = (
+                f"{ev.service} ran out of {what or 'a resource'}{limit} with no deploy or "
+                "traffic change that explains it. Add capacity, then find what holds it."
+            )
         return Finding(
             service=ev.service,
             category="resource_saturation",
-            action="scale_out",
-            summary=f"{ev.service} ran out of {what or 'a resource'}{limit} with no deploy or "
-            "traffic change that explains it. Add capacity, then find what holds it.",
-            evidence=evidence,
+            action="escalate" if disk else "scale_out",
+            summary=summary,
+            evidence=evidence + ([f"log flood: {flood}"] if flood else []),
             confidence=_confidence(bool(saturation) + bool(pinned) + strong + errors),
         )
 

@@ -169,9 +169,10 @@ WATERMARK = _logs({"saturation": 17}, errors_after=0, warnings_after=17)
     "comparisons, logs, expected",
     [
         # Free disk down to 38% of its baseline, the logs say a disk watermark was exceeded.
-        ([_free(0.38)], WATERMARK, ("resource_saturation", "scale_out")),
+        # More replicas free no disk: the action is to escalate (free space, stop the writer).
+        ([_free(0.38)], WATERMARK, ("resource_saturation", "escalate")),
         # Down to 2%: gone, whatever the logs say.
-        ([_free(0.02)], _logs(errors_after=0), ("resource_saturation", "scale_out")),
+        ([_free(0.02)], _logs(errors_after=0), ("resource_saturation", "escalate")),
         # Down to 70% with nothing in the logs: normal use.
         ([_free(0.7)], _logs(errors_after=0), None),
     ],
