@@ -22,6 +22,7 @@ from agents.deps import (
     service_map,
 )
 from evidence.deploys import DeployView, DiffSummary, deploy_view, summarize_diff
+from evidence.frames import CodeMatch, code_matches
 from evidence.graph import ServiceMap
 from evidence.logs import ServiceLogDetails, service_details
 from evidence.metrics import BaselineComparison, MetricSummary, compare, summarize
@@ -39,6 +40,8 @@ summary, and you work in four phases:
 2. DECIDE: name the root cause of each incident, using these patterns:
    - a deploy to the same service within 30 minutes before its onset -> roll it back
      (config_change when its diff changes settings, code_regression when it changes code);
+   - a stack frame of the new errors on a line an older deploy changed (find_changed_code) ->
+     that deploy introduced a latent bug: code_regression, roll it back;
    - latency up with DB pool exhaustion in the logs -> read the config diff: pool sizes and
      timeouts are the usual culprits;
    - a heap or memory metric that ramps without a GC sawtooth, or whose floor after each GC
@@ -180,6 +183,25 @@ def get_service_map(ctx: RunContext[InvestigationDeps]) -> ServiceMap:
     and `mechanism` how its callers' errors say it fails (certificate, failover, down, slow).
     """
     return service_map(ctx.deps)
+
+
+@agent.tool(prepare=enum_param("service", log_services))
+def find_changed_code(
+    ctx: RunContext[InvestigationDeps], service: str, onset: datetime | None = None
+) -> list[CodeMatch]:
+    """Return the stack frames of a service's errors that fall on lines its deploys changed.
+
+    Looks at every deploy of the service in the 48 h before the onset, not only the latest:
+    a latent bug can ship hours before it breaks anything.
+
+    Args:
+        service: The service whose error stack traces to match.
+        onset: When its trouble began (ISO 8601); the first anomaly if omitted.
+    """
+    onset = onset or ctx.deps.triggered_at
+    if onset.tzinfo is None:
+        raise ModelRetry("onset needs a UTC offset, e.g. 2026-03-15T14:05:00Z")
+    return code_matches(ctx.deps.telemetry, service, onset, ctx.deps.now + timedelta(seconds=1))
 
 
 @agent.tool

@@ -54,6 +54,21 @@ _TEST_PATH = re.compile(
 )
 
 _FILE = re.compile(r"^\+\+\+ (?:b/)?(\S+)", re.MULTILINE)
+# What changed code works with, by the constructs on its added lines (bounded, linear).
+TOUCHES = {
+    "a regular expression": re.compile(
+        r"re\.compile\(|Pattern\.compile\(|regexp\.(?:Must)?Compile|new RegExp\(|Regex\("
+        r"|\.matches\(\s*\""
+    ),
+    "a database query": re.compile(
+        r"\b(?:SELECT|INSERT|UPDATE|DELETE)\b.{0,80}\b(?:FROM|INTO|SET|WHERE)\b"
+    ),
+    "a cache": re.compile(r"\bcache\b|\bttl\b|expire", re.IGNORECASE),
+    "retries": re.compile(r"\bretr(?:y|ies)\b|backoff", re.IGNORECASE),
+    "a loop over requests": re.compile(
+        r"\bfor\b.{0,80}\b(?:fetch|get|query|load|find)\w*\(", re.IGNORECASE
+    ),
+}
 _SETTING = re.compile(r"""^([+-])\s*["']?([A-Za-z_][\w.-]*)["']?\s*[:=]\s*(.+?)\s*,?\s*$""")
 
 
@@ -88,6 +103,8 @@ class DiffSummary(BaseModel):
     files: list[FileChange]
     settings_changed: list[SettingChange]
     excerpt: str  # the start of the diff, untrusted text
+    added_code: list[str] = []  # the first added lines of code files, untrusted text
+    touches: list[str] = []  # what the added code works with: "a regular expression", ...
 
 
 def file_kind(path: str) -> FileKind:
@@ -140,9 +157,35 @@ def summarize_diff(commit: str, text: str, excerpt_lines: int = 40) -> DiffSumma
     kinds = {f.kind for f in files}
     kind = _diff_kind(kinds) if files else "empty"
     excerpt = "\n".join(text.splitlines()[:excerpt_lines])
+    added = _added_code(text)
+    touches = [name for name, p in TOUCHES.items() if any(p.search(line) for line in added)]
     return DiffSummary(
-        commit=commit, kind=kind, files=files, settings_changed=settings[:20], excerpt=excerpt
+        commit=commit,
+        kind=kind,
+        files=files,
+        settings_changed=settings[:20],
+        excerpt=excerpt,
+        added_code=added[:8],
+        touches=touches,
     )
+
+
+def _added_code(text: str, limit: int = 40) -> list[str]:
+    """The added, non-blank, non-comment lines of code files (at most `limit`, 200 chars)."""
+    out: list[str] = []
+    code = False
+    for line in text.splitlines():
+        if line.startswith("+++ "):
+            m = _FILE.match(line)
+            code = bool(m) and file_kind(m.group(1)) == "code"
+            continue
+        if code and line.startswith("+"):
+            body = line[1:].strip()
+            if body and not body.startswith(("#", "//", "*", "/*")):
+                out.append(body[:200])
+                if len(out) >= limit:
+                    break
+    return out
 
 
 def deploy_view(deploy: Deploy, onset: datetime, has_diff: bool) -> DeployView:

@@ -13,6 +13,7 @@ from pydantic_ai.models.function import AgentInfo
 import offline.rules as rules
 from agents.deps import read_data_block
 from evidence.deploys import DeployView, DiffSummary
+from evidence.frames import CodeMatch
 from evidence.graph import ServiceMap
 from evidence.logs import LogsView, ServiceLogDetails
 from evidence.metrics import BaselineComparison, MetricSummary
@@ -148,6 +149,7 @@ def commander_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResp
         return step
     raw_map = h.result("get_service_map")
     graph = ServiceMap.model_validate(raw_map) if raw_map is not None else None
+    log_services = {s.service for s in graph.services if "logs" in s.telemetry} if graph else set()
     details = {
         a["metric"]: BaselineComparison.model_validate(r["comparison"])
         for a, r in h.by_tool("get_metric_details")
@@ -177,6 +179,11 @@ def commander_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResp
     ]
     calls += [("list_recent_deploys", _deploy_span(onsets[s], latest[s])) for s in onsets]
     calls += [
+        ("find_changed_code", {"service": s, "onset": t.isoformat()})
+        for s, t in onsets.items()
+        if s in log_services
+    ]
+    calls += [
         ("get_log_details", {"service": s, "onset": first.isoformat()})
         for s in others[:MAX_SERVICES]
     ]
@@ -199,6 +206,10 @@ def commander_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResp
             context_comparisons=[c for c in details.values() if c.service == s and c not in real],
             logs=logs.get((s, t.isoformat())),
             deploys=deploys_at.get(call_key("list_recent_deploys", _deploy_span(t, latest[s])), []),
+            code_matches=[
+                CodeMatch.model_validate(m)
+                for m in h.result("find_changed_code", service=s, onset=t.isoformat()) or []
+            ],
         )
         for s, t in onsets.items()
     ]

@@ -6,8 +6,9 @@ evidence.logs, deploys by timing, diffs by the kind of files they touch.
 """
 
 import re
+from pathlib import PurePosixPath
 
-from evidence.deploys import DeployView
+from evidence.deploys import TOUCHES, DeployView
 from evidence.kinds import resource
 from evidence.metrics import BaselineComparison
 from evidence.statements import (
@@ -108,6 +109,8 @@ def _bad_deploy(ev: ServiceEvidence, d: DeployView, strong: bool) -> Finding:
     raised = new_exceptions(logs)
     if raised:
         settings.append("new exceptions after the deploy: " + ", ".join(raised[:3]))
+    if diff is not None and not config:
+        settings += [f"diff adds: {line}" for line in diff.added_code[:3]]
     evidence = [
         deploy_line,
         *settings,
@@ -123,6 +126,7 @@ def _bad_deploy(ev: ServiceEvidence, d: DeployView, strong: bool) -> Finding:
     else:
         where = f" ({', '.join(code_files)})" if code_files else ""
         what = f"changed code{where}" + (f"; new {', '.join(raised[:2])} errors" if raised else "")
+        what += _code_mechanism(ev, diff)
     summary = (
         f"{d.service} {d.version} deployed {d.minutes_before_onset:.0f} min before onset "
         f"{what}.{pool} Roll it back."
@@ -135,6 +139,55 @@ def _bad_deploy(ev: ServiceEvidence, d: DeployView, strong: bool) -> Finding:
         evidence=evidence,
         confidence=_confidence(2 + strong + new_errors(logs) + bool(settings)),
     )
+
+
+def _latent_bug(ev: ServiceEvidence, strong: bool) -> Finding:
+    """The new errors' stack trace runs through a line a deploy of this service changed."""
+    m = ev.code_matches[0]
+    fr = m.frame
+    where = (
+        f"{fr.function} ({PurePosixPath(fr.file).name}:{fr.line})"
+        if fr.function
+        else (f"{fr.file}:{fr.line}")
+    )
+    thrown = f"the new {m.exception} is thrown" if m.exception else "the new errors are raised"
+    when = f"{m.deployed_at:%H:%M}Z, {m.minutes_before_onset:.0f} min before onset"
+    summary = (
+        f"{ev.service} {m.version} (deployed {when}) introduced a bug: {thrown} at {where}, "
+        f"a line this deploy changed: `{m.changed_line[:120]}`. Roll it back."
+    )
+    evidence = [
+        f"deploy {ev.service} {m.version} ({m.commit}) at {when}",
+        f"stack frame {where} falls in the hunk of {m.file} changed by {m.commit}: "
+        f"+ {m.changed_line[:160]}",
+        *(f"also: {x.frame.file}:{x.frame.line} in {x.file}" for x in ev.code_matches[1:3]),
+        *(describe(c) for c in ev.comparisons),
+        *log_evidence(ev.logs),
+    ]
+    return Finding(
+        service=ev.service,
+        category="code_regression",
+        action="rollback",
+        summary=summary,
+        evidence=evidence,
+        confidence=_confidence(3 + strong + new_errors(ev.logs)),
+    )
+
+
+def _code_mechanism(ev: ServiceEvidence, diff) -> str:
+    """What the changed code works with, and how that fits the symptoms."""
+    touches = diff.touches if diff else []
+    if not touches:
+        return ""
+    cpu_bound = any(is_pinned(c) or "cpu" in c.metric.lower() for c in ev.comparisons)
+    line = next((x for x in diff.added_code if TOUCHES[touches[0]].search(x)), "")
+    shown = f" (`{line[:100]}`)" if line else ""
+    if touches[0] == "a regular expression" and cpu_bound:
+        return (
+            f"; it changed a regular expression{shown}, and CPU pinned right after: a regex "
+            "that backtracks catastrophically on some inputs"
+        )
+    return f"; it changes {touches[0]}{shown}"
 
 
 def saturated(ev: ServiceEvidence) -> tuple[list[BaselineComparison], str | None]:
@@ -250,6 +303,8 @@ def diagnose(ev: ServiceEvidence) -> Finding | None:
     if oom and not ramps:
         # Killed for memory: a sustained memory rise of any shape is the leak that did it.
         ramps = [c for c in comps if is_memory(c) and rising(c)]
+    if ev.code_matches:
+        return _latent_bug(ev, strong)
     deploy = deploy_to_blame(ev)
     if ramps and (oom or tag(logs, "gc_pressure") or deploy is None):
         return _memory_leak(ev, ramps, strong)

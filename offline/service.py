@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from evidence.deploys import DeployView, DiffSummary
+from evidence.frames import CodeMatch
 from evidence.logs import ServiceLogDetails
 from evidence.metrics import BaselineComparison
 from evidence.statements import dependency_trouble
@@ -23,6 +24,8 @@ class ServiceEvidence:
     dependency_logs: dict[str, ServiceLogDetails] = field(default_factory=dict)
     # The service's other metrics, changed or not: corroboration (a heap's rising GC floor).
     context_comparisons: list[BaselineComparison] = field(default_factory=list)
+    # Stack frames of its new errors on lines one of its deploys changed (any in 48 h).
+    code_matches: list[CodeMatch] = field(default_factory=list)
 
     def symptom_onsets(self) -> list[tuple[int, datetime]]:
         """When each harm began, errors first, then latency, then anything else but load.
