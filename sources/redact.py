@@ -1,9 +1,13 @@
-"""Secret redaction for untrusted text: log lines, code diffs, deploy descriptions.
+"""Secret redaction for untrusted text: every text field of every source.
 
 `redact` replaces a secret with MARKER and keeps the context around it (`password=[REDACTED]`,
 `postgres://app:[REDACTED]@db:5432/orders`, `Authorization: Bearer [REDACTED]`, `ghp_[REDACTED]`).
+Invisible characters (zero-width, bidi controls) are removed first, so they cannot split a
+secret, and lone UTF-16 surrogates become U+FFFD, so no later write can fail on them.
+`redact_store_fields` applies it to every text field of a TelemetryStore.
 
-One compiled regex, one pass (plus a rare second one for Go DSNs). Each alternative begins with
+One compiled regex, one pass (plus rare extra ones for Go DSNs and bare AWS secret keys, only
+when the text has their context). Each alternative begins with
 a plain literal (`://`, `AKIA`, the `p` of `password`) and checks the character before it with a
 lookbehind placed after that literal, so `re` skips every position whose character starts no
 alternative. Runs are possessive and never re-enter the run before them, so the scan stays
@@ -11,21 +15,31 @@ linear on hostile input. Output never matches again in a way that changes it, so
 idempotent.
 """
 
+import base64
+import binascii
 import re
+from dataclasses import replace
 from functools import lru_cache
+
+import numpy as np
 
 MARKER = "[REDACTED]"
 
 # A value: a JSON string escaped inside another string, a double- or single-quoted string, a
 # quote never closed (a truncated line), or a bare word. A bare word never starts with a
 # bracket, so `password=[REDACTED]` and `password: <nil>` are left as they are.
-_VALUE = r"""(
+_QUOTED_VALUES = r"""
     \\"[^"\\\r\n]++\\"
     |"(?:[^"\\\r\n]|\\.)++"
     |'[^'\r\n]++'
-    |["'][^\s"',;&]++
-    |[^\s"'\\,;&<>(){}\[\]][^\s"',;&]*+
-)"""
+"""
+_OPEN_VALUE = r"""["'][^\s"',;&]++"""
+_BARE_VALUE = r"""[^\s"'\\,;&<>(){}\[\]][^\s"',;&]*+"""
+_VALUE = f"({_QUOTED_VALUES}|{_OPEN_VALUE}|{_BARE_VALUE})"
+# A password may hold spaces (`password=correct horse battery staple`): its unquoted value runs
+# on over the next words, up to the end of the line, a `,;&` or a word that is the next key.
+_MORE_WORDS = r"""(?:[ \t]++(?![\w.-]++[ \t]*+[:=])[^\s"',;&]++)*+"""
+_PHRASE_VALUE = f"({_QUOTED_VALUES}|{_OPEN_VALUE}{_MORE_WORDS}|{_BARE_VALUE}{_MORE_WORDS})"
 
 # `=`, `:`, `=>` or `:=` after a key name, with the key's closing quote and an auth scheme.
 _SEPARATOR = r"""
@@ -36,22 +50,26 @@ _SEPARATOR = r"""
 # (DB_PASSWORD, db.password, clientSecret, X-Auth-Token, aws_secret_access_key), grouped by
 # first letter: each alternative must start with a plain literal, in either case.
 _LONG_KEYS = {
-    "p": r"ass(?:word|wd|phrase)|rivate[_-]?key",
-    "s": r"ecret(?:[ _-]?(?:access[ _-]?)?key)?",
+    "p": r"rivate[_-]?key(?:[_-]?id)?",
+    "s": r"ecret(?:[ _-]?(?:access[ _-]?)?key)?|ession(?:[_-]?(?:id|key|token))?|essid",
     "t": r"oken",
-    "a": r"pi[_-]?key|ccess[_-]?key|uthorization",
+    "a": r"pi[_-]?key|ccess[_-]?key|ccount[_-]?key|uthorization",
     "c": r"lient[_-]?secret|redentials?",
+    "d": r"ockerconfigjson|ockercfg",
 }
+# Password keys: their unquoted values may run over several words (_PHRASE_VALUE).
+_PHRASE_KEYS = {"p": r"ass(?:word|wd|phrase)"}
 # Short key words count only at a word start or camelCase hump (DB_PASS, basicAuth, PWD), not
 # inside bypass, oauth or OLDPWD. The lookbehind spans the word and the character before it.
-_SHORT_KEYS = {"p": ("ass", "wd"), "a": ("uth",)}
+_SHORT_KEYS = {"a": ("uth",), "s": ("id",)}
+_SHORT_PHRASE_KEYS = {"p": ("ass", "wd")}
 
 
-def _key_alternatives() -> list[str]:
+def _key_alternatives(long_keys: dict[str, str], short_keys: dict[str, tuple]) -> list[str]:
     keys = []
-    for first, rest in _LONG_KEYS.items():
+    for first, rest in long_keys.items():
         keys += [f"{first}(?i:{rest})", f"{first.upper()}(?i:{rest})"]
-    for first, rests in _SHORT_KEYS.items():
+    for first, rests in short_keys.items():
         for rest in rests:
             width = "." * (len(rest) + 1)
             keys.append(f"{first}(?i:{rest})(?<![A-Za-z]{width})")
@@ -59,16 +77,29 @@ def _key_alternatives() -> list[str]:
     return keys
 
 
-_ANY_KEY = "(?i:" + "|".join(f"{f}(?:{r})" for f, r in _LONG_KEYS.items()) + "|pass|pwd|auth)"
+_ALL_LONG_KEYS = {**_LONG_KEYS, "p": _LONG_KEYS["p"] + "|" + _PHRASE_KEYS["p"]}
+_ANY_KEY = "(?i:" + "|".join(f"{f}(?:{r})" for f, r in _ALL_LONG_KEYS.items()) + "|pass|pwd|auth)"
+_SIGNED_QUERY = r"""(?i:sig|signature|x-amz-signature|x-goog-signature|x-amz-security-token)
+    =([^\s&#"'<>]++)"""
+# Base64 that decodes to user:password, as after a bare `Basic` (checked in _replace).
+_USER_PASSWORD = re.compile(rb"[\x20-\x39\x3b-\x7e]++:[\x20-\x7e]*+")
+_BASIC_MAX = 4096  # longer base64 after `Basic` is redacted without decoding it
 
 # (kind, pattern): each pattern starts with a literal and has exactly one capturing group, the
 # secret itself; the rest of the match is kept.
 _ALTERNATIVES: list[tuple[str, str]] = [
-    *(("kv", key + _SEPARATOR + _VALUE) for key in _key_alternatives()),
+    *(
+        ("phrase", key + _SEPARATOR + _PHRASE_VALUE)
+        for key in _key_alternatives(_PHRASE_KEYS, _SHORT_PHRASE_KEYS)
+    ),
+    *(("kv", key + _SEPARATOR + _VALUE) for key in _key_alternatives(_LONG_KEYS, _SHORT_KEYS)),
     # --password hunter2, --db-password hunter2 (the `=` form is a key=value above)
     ("flag", rf"--(?<![\w-]--)(?:[A-Za-z0-9]++[-_])*?{_ANY_KEY}[ \t]+(?!-){_VALUE}"),
     # scheme://user:pass@host; the password may itself contain @, so the last @ wins
     ("url", r"""://[^:/@\s"'<>]*+:([^\s/"'<>]+)@"""),
+    # ... or a `/` (unencoded, as people write it), though never a port (host:8080/path@x).
+    # The password stops before the next `://`, so overlapping attempts never rescan a run.
+    ("url", r"""://[^:/@\s"'<>]*+:(?![0-9]*+/)((?:[^\s"'<>@:/]|/(?!/)|:(?!//))++)@"""),
     ("bearer", r"Bearer(?<![\w-]Bearer)[ \t]+(?![a-z]++(?![\w.~+/=-]))([\w.~+/-]{8,}+=*+)"),
     ("bearer", r"bearer(?<![\w-]bearer)[ \t]+(?![a-z]++(?![\w.~+/=-]))([\w.~+/-]{8,}+=*+)"),
     ("jwt", r"eyJ(?<![\w-]eyJ)([\w-]{4,}+\.[\w-]{4,}+\.[\w-]*+)"),
@@ -82,6 +113,32 @@ _ALTERNATIVES: list[tuple[str, str]] = [
     ("token", r"xox[abposr]-(?<![\w-]....-)([A-Za-z0-9-]{10,}+)"),
     ("token", r"xapp-(?<![\w-]xapp-)([A-Za-z0-9-]{10,}+)"),
     ("token", r"AIza(?<![\w-]AIza)([\w-]{30,}+)"),
+    ("token", r"xoxe\.xox[bp]-(?<![\w-]....\.....-)([A-Za-z0-9-]{10,}+)"),
+    # GitLab (glpat-, glrt-...), SendGrid, Vault, npm, PyPI, Hugging Face, Stripe webhook,
+    # DigitalOcean and Shopify tokens
+    ("token", r"g(?<![\w-]g)l(?:pat|dt|rt|ptt|soat|cbt|ft|imt)-([\w-]{20,}+)"),
+    ("token", r"SG\.(?<![\w.-]SG\.)([\w-]{16,}+\.[\w-]{16,}+)"),
+    ("token", r"hv[sbr]\.(?<![\w.-]hv.\.)([\w-]{20,}+)"),
+    ("token", r"npm_(?<![\w-]npm_)([A-Za-z0-9]{30,}+)"),
+    ("token", r"pypi-(?<![\w-]pypi-)(AgE[\w-]{30,}+)"),
+    ("token", r"hf_(?<![\w-]hf_)([A-Za-z0-9]{30,}+)"),
+    ("token", r"whsec_(?<![\w-]whsec_)([A-Za-z0-9+/=]{20,}+)"),
+    ("token", r"do[por]_v1_(?<![\w-]do._v1_)([a-f0-9]{40,}+)"),
+    ("token", r"shp(?:at|ss|ca|pa)_(?<![\w-]shp.._)([a-fA-F0-9]{20,}+)"),
+    # Slack and Discord webhook URLs: the path is the credential
+    ("token", r"hooks\.slack\.com/(?:services|workflows|triggers)/([\w/-]{8,}+)"),
+    ("token", r"discord(?:app)?\.com/api/webhooks/([\w/-]{8,}+)"),
+    # Signed URLs: Azure SAS (sig=), S3 and GCS presigned URLs. Literal first: `&`, then `?`.
+    *(("token", first + _SIGNED_QUERY) for first in ("&", r"\?")),
+    # `Basic <base64 of user:password>` without a header name; _replace checks the decoding
+    ("basic", r"Basic(?<![\w-]Basic)[ \t]++([A-Za-z0-9+/]{8,}+=*+)"),
+    ("basic", r"basic(?<![\w-]basic)[ \t]++([A-Za-z0-9+/]{8,}+=*+)"),
+    # mysql -pSECRET (and mysqldump, mariadb...): up to 12 words after the command
+    (
+        "token",
+        r"""m(?<![\w-]m)(?:ysql(?:dump|admin|import|check|sh)?|ariadb(?:-dump|-admin)?)(?![\w-])
+            (?:[ \t]++(?!-p)\S++){0,12}+[ \t]++-p([^\s"'-][^\s"']*+|"[^"\n]*+"|'[^'\n]*+')""",
+    ),
     # PEM private key. The body runs up to the next run of five dashes, so it stops at the END
     # line (with its diff prefix, + or -) or, when the block is cut off, at the end of the text.
     (
@@ -101,13 +158,45 @@ _GO_DSN = re.compile(r"""(?<![^\s"'=])[\w.-]++:([^\s"'=]+)@(?=(?:tcp|unix)\()"""
 _SCHEME = re.compile(r"(?i)(?:bearer|basic|token|digest)[ \t]+")
 _LINE_PREFIX = re.compile(r"[+\- ]?[ \t]*")  # a diff marker, then indentation
 
+# A bare AWS secret access key: 40 base64 characters, not part of a longer run, redacted when
+# "aws", "amazon" or "secret" is written within _CONTEXT characters of it.
+_AWS_WORDS = ("aws", "amazon", "secret")
+_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_CONTEXT = 200
+_HEX = re.compile(r"[0-9a-fA-F]*+")
+
+# Characters that show as nothing: zero-width spaces and joiners, soft hyphen, bidi controls,
+# word joiners, variation selectors, BOM, tag characters. Removed before matching so that a
+# secret split by one is still a secret. A lone surrogate cannot be encoded: U+FFFD instead.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e0fff]"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 def redact(text: str) -> str:
-    """`text` with every secret it contains replaced by MARKER; anything else is unchanged."""
+    """`text` with every secret it contains replaced by MARKER, invisible characters removed
+    and lone surrogates replaced; anything else is unchanged."""
+    text = normalize(text)
     text = _SECRET.sub(_replace, text)
     if "@tcp(" in text or "@unix(" in text:
         text = _GO_DSN.sub(_replace_plain, text)
+    if _has_aws_context(text):
+        text = _AWS_SECRET.sub(_replace_aws_secret, text)
     return text
+
+
+def _has_aws_context(text: str) -> bool:
+    lower = text.lower()
+    return any(word in lower for word in _AWS_WORDS)
+
+
+def normalize(text: str) -> str:
+    """`text` without invisible characters, and with U+FFFD for each lone surrogate."""
+    if text.isascii():  # the usual case, and nothing to do
+        return text
+    return _SURROGATE.sub("\ufffd", _INVISIBLE.sub("", text))
 
 
 def _replace(m: re.Match[str]) -> str:
@@ -117,9 +206,44 @@ def _replace(m: re.Match[str]) -> str:
     kind = _KIND[group]
     if kind == "kv":
         return before + _redacted_value(before, secret)
+    if kind == "phrase":
+        return before + _redacted_phrase(before, secret)
     if kind == "pem":
         return before + _redacted_pem_body(secret, after)
+    if kind == "basic" and not _is_user_password(secret):
+        return m[0]  # `Basic Auth`, `basic LoadBalancer`: words, not a credential
     return before + MARKER + after
+
+
+def _redacted_phrase(key: str, value: str) -> str:
+    """MARKER for a password's value, which may run over several words."""
+    first, space, rest = value.partition(" ")
+    if space and "=" in key and ":" not in key and key.isupper():
+        # An environment variable (PGPASSWORD=x psql -h db): the shell ends it at a space.
+        return _redacted_value(key, first) + space + redact(rest)
+    return _redacted_value(key, value)
+
+
+def _is_user_password(text: str) -> bool:
+    """Whether base64 `text` decodes to printable `user:password` (or is too long to check)."""
+    if len(text) > _BASIC_MAX:
+        return True
+    try:
+        decoded = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return _USER_PASSWORD.fullmatch(decoded) is not None
+
+
+def _replace_aws_secret(m: re.Match[str]) -> str:
+    key = m[0]
+    mixed = any(c.isupper() for c in key) and any(c.islower() for c in key)
+    if not mixed or _HEX.fullmatch(key):  # a word run, a commit hash: not a key
+        return key
+    text, start, end = m.string, m.start(), m.end()
+    if not _has_aws_context(text[max(0, start - _CONTEXT) : end + _CONTEXT]):
+        return key
+    return MARKER
 
 
 def _replace_plain(m: re.Match[str]) -> str:
@@ -184,5 +308,61 @@ def _key(key: str) -> tuple[str, bool]:
     """The key redacted, and whether redact() treats what follows it as a secret."""
     if not isinstance(key, str):
         raise TypeError(f"log attribute keys must be str, got {key!r}")
-    probe = f"{key}=x"
+    probe = f"{normalize(key)}=x"
     return redact(key), redact(probe) != probe
+
+
+def redact_store_fields(store) -> dict[str, object]:
+    """Every text field of a TelemetryStore redacted: {field name: new value} for its constructor.
+
+    Covers the description, each metric's service, unit and description, each deploy's
+    service, version, commit, author and description, the diffs, and the log table's service
+    names. Log messages and attributes are redacted where the LogTable is built. Metric names
+    are keys that metrics.csv must match exactly, so they are left as they are.
+    """
+    info = {
+        name: replace(
+            metric,
+            service=redact(metric.service),
+            unit=_redact_optional(metric.unit),
+            description=_redact_optional(metric.description),
+        )
+        for name, metric in store.metric_info.items()
+    }
+    series = {
+        name: replace(s, info=info[name]) if name in info else s
+        for name, s in store.metric_series.items()
+    }
+    deploys = [
+        replace(
+            d,
+            service=redact(d.service),
+            version=redact(d.version),
+            commit=redact(d.commit),
+            author=_redact_optional(d.author),
+            description=redact(d.description) if d.description else None,
+        )
+        for d in sorted(store.deploy_events, key=lambda d: d.deployed_at)
+    ]
+    return {
+        "description": redact(store.description),
+        "metric_info": info,
+        "metric_series": series,
+        "deploy_events": deploys,
+        "diffs": {redact(commit): redact(text) for commit, text in store.diffs.items()},
+        "log_table": _redacted_services(store.log_table),
+    }
+
+
+def _redact_optional(text: str | None) -> str | None:
+    return None if text is None else redact(text)
+
+
+def _redacted_services(table):
+    """The log table with its service names redacted; names that redact alike are merged."""
+    names = [redact(name) for name in table.service_names]
+    if names == list(table.service_names):
+        return table
+    merged = sorted(set(names))
+    recode = np.array([merged.index(name) for name in names], dtype=table.services.dtype)
+    return replace(table, services=recode[table.services], service_names=tuple(merged))

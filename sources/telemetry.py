@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from errors import UsageError
-from sources.redact import redact, redact_json
+from sources.redact import redact, redact_json, redact_store_fields
 
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 LEVEL_CODE = {name: code for code, name in enumerate(LEVELS)}
@@ -192,15 +192,10 @@ class TelemetryStore:
     description: str = ""
 
     def __post_init__(self) -> None:
-        # Redact once on the way in; LogTable.from_columns already did its messages.
-        deploys = [
-            Deploy(
-                **{**d.__dict__, "description": redact(d.description) if d.description else None}
-            )
-            for d in sorted(self.deploy_events, key=lambda d: d.deployed_at)
-        ]
-        object.__setattr__(self, "deploy_events", deploys)
-        object.__setattr__(self, "diffs", {c: redact(t) for c, t in self.diffs.items()})
+        # Redact every text field once on the way in (deploys sorted by time on the way);
+        # LogTable.from_columns already did the log messages and attributes.
+        for name, value in redact_store_fields(self).items():
+            object.__setattr__(self, name, value)
 
     def metrics(self) -> dict[str, MetricInfo]:
         return self.metric_info

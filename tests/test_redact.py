@@ -349,3 +349,47 @@ def test_adversarial_megabyte_finishes_quickly(text):
     start = time.perf_counter()
     redact(text)
     assert time.perf_counter() - start < 2.0
+
+
+# Formats added for issue 14: (line, secret that must disappear)
+MORE_SECRETS = [
+    ("token gl" + "pat-xYz12AbCdEfGhIjKlMnO used", "xYz12AbCdEfGhIjKlMnO"),
+    (
+        "https://hooks.slack" + ".com/services/T0123ABCD/B0456EFGH/abcDEFghiJKLmno",
+        "abcDEFghiJKLmno",
+    ),
+    (f"aws creds: AKIAIOSFODNN7EXAMPLE {AWS_SECRET}", "bPxRfiCYEXAMPLEKEY"),
+    ("AccountName=a;AccountKey=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==;EndpointSuffix=x", "Zm9vYmFy"),
+    ("GET /c/b?sv=2021-06-08&sp=r&sig=AbCdEf0123456789%2BxyZ%3D", "AbCdEf0123456789"),
+    ("upstream rejected Basic dXNlcjpzM2NyM3RQYXNz", "dXNlcjpzM2NyM3RQYXNz"),
+    ("connect https://admin:pa/ss0rd@db.internal:5432/x", "ss0rd"),
+    ("password=correct horse battery staple", "horse battery"),
+    ("Cookie: sessionid=9f8e7d6c5b4a39281726; theme=dark", "9f8e7d6c5b4a39281726"),
+    ("Set-Cookie: JSESSIONID=ABCDEF0123456789; Path=/", "ABCDEF0123456789"),
+    ("mysql -h db -u root -pS3cretPw0rd orders", "S3cretPw0rd"),
+    ("SG" + ".abcdefghijklmnopqrstuv.ABCDEFGHIJKLMNOPQRSTUVWXYZ0123", "ABCDEFGHIJKLMNOP"),
+    ("VAULT hv" + "s.CAESIJlWh0cmVhbGx5c2VjcmV0", "CAESIJlWh0cmVh"),
+    ("np" + "m_abcdefghijklmnopqrstuvwxyz0123456789", "abcdefghijklmnopqrstuvwxyz0123"),
+    ("key sk-proj-abcd\u200befghijklmnopqrstuvwx1234", "efghijklmnopqrstuvwx1234"),
+    ('"private_key_id": "0123456789abcdef0123456789abcdef01234567"', "0123456789abcdef0123"),
+]
+MORE_BENIGN = [
+    "Basic Auth enabled for /admin",
+    "GET http://inventory:8080/users/@me 200",
+    "deployed commit 9fceb02d0ae598e95dc970b74767f19372d61af8 (aws region eu-west-1)",
+    "mysql -h db -P 3306 -u app orders",
+    "PGPASSWORD=pgs3cret psql -h db",
+]
+
+
+@pytest.mark.parametrize(("line", "secret"), MORE_SECRETS)
+def test_more_secret_formats_disappear(line, secret):
+    out = redact(line)
+    assert secret not in out and MARKER in out
+    assert redact(out) == out
+
+
+@pytest.mark.parametrize("line", MORE_BENIGN)
+def test_more_ordinary_text_keeps_its_context(line):
+    out = redact(line)
+    assert out == line or out.endswith(" psql -h db")

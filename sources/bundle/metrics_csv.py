@@ -18,17 +18,25 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from errors import BundleError
+from sources.files import quoted, read_input
 from sources.telemetry import MetricInfo, Series, to_datetime64
 
 CSV_HEADER = ["timestamp", "metric", "value"]
 
-_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+# Possessive, so a long cell of digits fails in linear time instead of backtracking.
+_NUMBER = re.compile(r"[+-]?+(?:[0-9]++(?:\.[0-9]*+)?+|\.[0-9]++)(?:[eE][+-]?+[0-9]++)?+")
+_NUMBER_MAX = 64  # no finite float needs more characters than this (plus zeros) to be written
 _NUMBER_BYTES = np.zeros(256, dtype=bool)
 _NUMBER_BYTES[list(b"0123456789.eE+-\0")] = True  # \0 is the padding of fixed-width cells
 _DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _TS_WIDTH = 40  # wider than any timestamp the fast path reads
 _VALUE_WIDTH = 32  # longer numbers take the per-row path
 _CHUNK = 1 << 18
+# Timestamps outside these years are refused: every later step (windows, clocks, reports) can
+# then add or subtract days and hours without leaving datetime's range.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+_MIN_MS = int((datetime(FIRST_YEAR, 1, 1, tzinfo=UTC).timestamp()) * 1000)
+_END_MS = int((datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC).timestamp()) * 1000)
 
 
 def read_metrics(path: Path, info: dict[str, MetricInfo]) -> dict[str, Series]:
@@ -36,9 +44,12 @@ def read_metrics(path: Path, info: dict[str, MetricInfo]) -> dict[str, Series]:
     where = str(path)
     names = list(info)
     encoded = [name.encode() for name in names]
-    data = read_bytes(path)
+    data = read_input(path.parent, path, "metrics")
     if not data.isascii():
         decode(data, path)
+    if b"\0" in data:  # the fast path pads cells with NUL: a NUL in a cell must never pass
+        at = data.index(b"\0")
+        raise BundleError(where, f"NUL byte at offset {at}", data.count(b"\n", 0, at) + 1)
     widths = (_TS_WIDTH, max([1, *map(len, encoded)]), _VALUE_WIDTH)
     if b'"' in data:  # quoted cells: let the csv module apply the quoting rules
         lines, (stamps, metrics, values) = _split_quoted(data, widths, where)
@@ -57,7 +68,7 @@ def read_metrics(path: Path, info: dict[str, MetricInfo]) -> dict[str, Series]:
         first, second = order[k], order[k + 1]
         raise BundleError(
             where,
-            f"duplicate point: metric {names[codes[k]]!r} at {stamps.text(second)!r} "
+            f"duplicate point: metric {quoted(names[codes[k]])} at {quoted(stamps.text(second))} "
             f"is already given on line {lines[first]}",
             int(lines[second]),
         )
@@ -82,24 +93,23 @@ def parse_timestamp(text: str, where: str, line: int | None, what: str = "timest
     """One ISO 8601 timestamp with a UTC offset, as an aware UTC datetime."""
     try:
         moment = datetime.fromisoformat(text)
-        if moment.tzinfo is not None:
-            return moment.astimezone(UTC)
-    except (ValueError, OverflowError):
-        message = f"{what} {clip(text)!r} is not ISO 8601 (like 2026-03-15T14:02:10Z)"
+    except ValueError:
+        message = f"{what} {quoted(text)} is not ISO 8601 (like 2026-03-15T14:02:10Z)"
         raise BundleError(where, message, line) from None
-    raise BundleError(where, f"{what} {text!r} has no UTC offset; add Z or +HH:MM", line)
-
-
-def read_bytes(path: Path, required: bool = True) -> bytes | None:
-    """The file's bytes; None when it is absent and not required."""
+    if moment.tzinfo is None:
+        message = f"{what} {quoted(text)} has no UTC offset; add Z or +HH:MM"
+        raise BundleError(where, message, line)
     try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        if required:
-            raise BundleError(str(path), "required file is missing") from None
-        return None
-    except OSError as e:
-        raise BundleError(str(path), f"cannot read: {e.strerror}") from None
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 pushed past datetime's range by its offset
+        moment = None
+    if moment is None or not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise BundleError(where, _out_of_range(what, text), line)
+    return moment
+
+
+def _out_of_range(what: str, text: str) -> str:
+    return f"{what} {quoted(text)} is outside the years {FIRST_YEAR}-{LAST_YEAR} (UTC)"
 
 
 def decode(data: bytes, path: Path) -> str:
@@ -112,11 +122,6 @@ def decode(data: bytes, path: Path) -> str:
         raise BundleError(
             str(path), f"not UTF-8: byte 0x{byte} at offset {e.start}", line
         ) from None
-
-
-def clip(text: str, limit: int = 80) -> str:
-    """`text` cut short enough to quote in a one-line error."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # splitting the csv into fixed-width columns
@@ -150,7 +155,7 @@ def _split_plain(
         starts, ends = starts[:-1], ends[:-1]
     ends -= ((ends > starts) & (buf[np.maximum(ends - 1, 0)] == ord("\r"))).astype(np.int64)
     header = data[starts[0] : ends[0]] if len(starts) else b""
-    _check_header(header.decode().split(","), where)
+    _check_header(header[:1000].decode(errors="replace").split(","), where)
     starts, ends = starts[1:], ends[1:]
     lines = np.arange(2, len(starts) + 2)
     commas = np.flatnonzero(buf == ord(","))
@@ -242,11 +247,11 @@ class _TextCells:
 def _check_header(cells: list[str], where: str) -> None:
     if [c.strip("\r") for c in cells] != CSV_HEADER:
         got = ",".join(cells)
-        raise BundleError(where, f"header must be timestamp,metric,value, got {got!r}", 1)
+        raise BundleError(where, f"header must be timestamp,metric,value, got {quoted(got)}", 1)
 
 
 def _column_error(count: int, row: str, where: str, line: int) -> None:
-    message = f"expected 3 columns (timestamp,metric,value), got {count}: {clip(row)!r}"
+    message = f"expected 3 columns (timestamp,metric,value), got {count}: {quoted(row)}"
     raise BundleError(where, message, line)
 
 
@@ -271,7 +276,7 @@ def _metric_codes(column: _Column, names: list[bytes], lines: np.ndarray, where:
     if len(wrong):
         i = wrong[0]
         raise BundleError(
-            where, f"metric {column.text(i)!r} is not declared in bundle.json", int(lines[i])
+            where, f"metric {quoted(column.text(i))} is not declared in bundle.json", int(lines[i])
         )
     return codes
 
@@ -288,9 +293,13 @@ def _numbers(column: _Column, lines: np.ndarray, where: str) -> np.ndarray:
     ok &= np.isfinite(values)
     for i in np.flatnonzero(~ok):
         text = column.text(i)
-        if not _NUMBER.fullmatch(text) or not math.isfinite(value := float(text)):
+        if (
+            len(text.strip("0")) > _NUMBER_MAX
+            or not _NUMBER.fullmatch(text)
+            or not math.isfinite(value := float(text))
+        ):
             raise BundleError(
-                where, f"value {text!r} is not a finite decimal number", int(lines[i])
+                where, f"value {quoted(text)} is not a finite decimal number", int(lines[i])
             )
         values[i] = value
     return values
@@ -306,6 +315,10 @@ def _timestamps_ms(column: _Column, lines: np.ndarray, where: str) -> np.ndarray
     for i in np.flatnonzero(~ok):
         moment = parse_timestamp(column.text(i), where, int(lines[i]))
         ms[i] = to_datetime64(moment).astype(np.int64)
+    outside = np.flatnonzero((ms < _MIN_MS) | (ms >= _END_MS))
+    if len(outside):
+        i = outside[0]
+        raise BundleError(where, _out_of_range("timestamp", column.text(i)), int(lines[i]))
     return ms
 
 

@@ -20,24 +20,46 @@ import numpy as np
 
 from errors import BundleError
 from models import ACTIONS, CATEGORIES
-from sources.bundle.metrics_csv import (
-    clip,
-    decode,
-    parse_timestamp,
-    read_bytes,
-    read_metrics,
-    timestamps_ms,
-)
+from sources.bundle.metrics_csv import decode, parse_timestamp, read_metrics, timestamps_ms
+from sources.files import excerpt, quoted, read_input
 from sources.telemetry import LEVEL_CODE, LEVELS, Deploy, LogTable, MetricInfo, TelemetryStore
 
 FORMAT = "incident-bundle/v1"
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 COMMIT_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 TRIGGER_KEYS = ("window_seconds", "threshold_multiplier")
+# What a trigger override may be: a window of up to 30 days, a threshold of up to 100 sigma.
+TRIGGER_LIMITS = {"window_seconds": 30 * 86_400, "threshold_multiplier": 100}
+# Deeper JSON than this is refused: nothing in a bundle needs it, and walking it (redaction,
+# reports) would exhaust Python's recursion limit.
+MAX_JSON_DEPTH = 64
 LOG_KEYS = ("timestamp", "service", "level", "message")  # any other key is an attribute
 
 _LEVEL_INPUT = {**LEVEL_CODE, "WARNING": LEVEL_CODE["WARN"]}
-_json_decode = json.JSONDecoder().decode  # json.loads minus its per-call argument handling
+
+
+class _NonFinite(ValueError):
+    """A JSON number that is not finite: NaN, Infinity or one too large for a float."""
+
+
+def _reject_constant(name: str) -> float:
+    raise _NonFinite(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NonFinite(text)
+    return value
+
+
+_JSON_OPTIONS = {"parse_constant": _reject_constant, "parse_float": _finite_float}
+# json.loads minus its per-call argument handling
+_json_decode = json.JSONDecoder(**_JSON_OPTIONS).decode
+# A JSON escape of a UTF-16 surrogate: where a lone surrogate (which no file can encode, and
+# which breaks every later write) may come from.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _JSON_TYPES = {
     dict: "an object",
     list: "an array",
@@ -59,12 +81,12 @@ def load_bundle(directory: Path) -> TelemetryStore:
     if not directory.is_dir():
         exists = directory.exists()
         raise BundleError(str(directory), "is not a directory" if exists else "no such directory")
-    name, description, info, trigger = _read_manifest(directory / "bundle.json")
-    deploys = _read_deploys(directory / "deploys.json")
+    name, description, info, trigger = _read_manifest(directory)
+    deploys = _read_deploys(directory)
     # metrics.csv first: its temporaries are the peak, better not on top of the log table.
     series = read_metrics(directory / "metrics.csv", info)
     with _collector_paused():
-        logs = _read_logs(directory / "logs.jsonl")
+        logs = _read_logs(directory)
     return TelemetryStore(
         name=name,
         description=description,
@@ -80,7 +102,7 @@ def load_bundle(directory: Path) -> TelemetryStore:
 def load_expected(directory: Path) -> dict | None:
     """The validated expected.json of a bundle, or None when it has none. Evaluation only."""
     path = Path(directory) / "expected.json"
-    text = _read_text(path, required=False)
+    text = _read_text(Path(directory), "expected.json", "expected", required=False)
     return None if text is None else validate_expected(_parse_json(text, path), str(path))
 
 
@@ -109,8 +131,9 @@ def validate_expected(doc: object, path: str) -> dict:
 # bundle.json, deploys.json, diffs
 
 
-def _read_manifest(path: Path) -> tuple[str, str, dict[str, MetricInfo], dict[str, float]]:
-    doc = _parse_json(_read_text(path), path)
+def _read_manifest(directory: Path) -> tuple[str, str, dict[str, MetricInfo], dict[str, float]]:
+    path = directory / "bundle.json"
+    doc = _parse_json(_read_text(directory, "bundle.json", "manifest"), path)
     where = str(path)
     if not isinstance(doc, dict):
         raise BundleError(where, f"must be a JSON object, got {_json_type(doc)}")
@@ -118,13 +141,13 @@ def _read_manifest(path: Path) -> tuple[str, str, dict[str, MetricInfo], dict[st
         raise BundleError(where, f"format must be {FORMAT!r}, got {_show(doc.get('format'))}")
     name = _get(doc, "name", str, where, "bundle.json")
     if not NAME_PATTERN.fullmatch(name):
-        raise BundleError(where, f"name {name!r} must match ^{NAME_PATTERN.pattern}$")
+        raise BundleError(where, f"name {quoted(name)} must match ^{NAME_PATTERN.pattern}$")
     description = _get(doc, "description", str, where, "bundle.json", False) or ""
     info = {}
     for metric, spec in _get(doc, "metrics", dict, where, "bundle.json").items():
+        at = f"metrics[{quoted(metric)}]"
         if not isinstance(spec, dict):
-            raise BundleError(where, f"metrics[{metric!r}] must be an object, got {_show(spec)}")
-        at = f"metrics[{metric!r}]"
+            raise BundleError(where, f"{at} must be an object, got {_show(spec)}")
         info[metric] = MetricInfo(
             name=metric,
             service=_get(spec, "service", str, where, at),
@@ -134,15 +157,20 @@ def _read_manifest(path: Path) -> tuple[str, str, dict[str, MetricInfo], dict[st
     trigger = _get(doc, "trigger", dict, where, "bundle.json", False) or {}
     for key in trigger:
         if key not in TRIGGER_KEYS:
-            raise BundleError(where, f"unknown trigger key {key!r}; allowed: {TRIGGER_KEYS}")
+            raise BundleError(where, f"unknown trigger key {quoted(key)}; allowed: {TRIGGER_KEYS}")
         value = _get(trigger, key, (int, float), where, "trigger")
-        if not (math.isfinite(value) and value > 0):
-            raise BundleError(where, f"trigger.{key} must be a positive number, got {value!r}")
+        # Compared, never converted: an int of 400 digits must not overflow a float here.
+        if not 0 < value <= TRIGGER_LIMITS[key]:
+            limit = TRIGGER_LIMITS[key]
+            raise BundleError(
+                where, f"trigger.{key} must be a number in (0, {limit}], got {_show(value)}"
+            )
     return name, description, info, trigger
 
 
-def _read_deploys(path: Path) -> list[Deploy]:
-    text = _read_text(path, required=False)
+def _read_deploys(directory: Path) -> list[Deploy]:
+    path = directory / "deploys.json"
+    text = _read_text(directory, "deploys.json", "deploys", required=False)
     doc = [] if text is None else _parse_json(text, path)
     where = str(path)
     if not isinstance(doc, list):
@@ -155,7 +183,7 @@ def _read_deploys(path: Path) -> list[Deploy]:
         commit = _get(entry, "commit", str, where, at)
         if not valid_commit(commit):
             raise BundleError(
-                where, f"{at}.commit {commit!r} must match ^{COMMIT_PATTERN.pattern}$"
+                where, f"{at}.commit {quoted(commit)} must match ^{COMMIT_PATTERN.pattern}$"
             )
         stamp = _get(entry, "deployed_at", str, where, at)
         deploys.append(
@@ -172,26 +200,20 @@ def _read_deploys(path: Path) -> list[Deploy]:
 
 
 def _read_diffs(directory: Path, deploys: list[Deploy]) -> dict[str, str]:
-    root = directory.resolve()
     diffs = {}
     for commit in dict.fromkeys(d.commit for d in deploys):
-        path = directory / "diffs" / f"{commit}.diff"
-        if not (path.exists() or path.is_symlink()):
-            continue  # a deploy without a diff is allowed
-        target = path.resolve()
-        if not target.is_relative_to(root):
-            raise BundleError(str(path), f"resolves to {target}, outside the bundle; refused")
-        if not target.is_file():
-            raise BundleError(str(path), "is not a readable file")
-        diffs[commit] = _read_text(path)
+        text = _read_text(directory, f"diffs/{commit}.diff", "diff", required=False)
+        if text is not None:  # a deploy without a diff is allowed
+            diffs[commit] = text
     return diffs
 
 
 # logs.jsonl
 
 
-def _read_logs(path: Path) -> LogTable:
-    text = _read_text(path, required=False)
+def _read_logs(directory: Path) -> LogTable:
+    path = directory / "logs.jsonl"
+    text = _read_text(directory, "logs.jsonl", "logs", required=False)
     if text is None:
         return LogTable.empty()
     where = str(path)
@@ -204,8 +226,12 @@ def _read_logs(path: Path) -> LogTable:
             continue
         try:
             obj = _json_decode(line)
-        except json.JSONDecodeError as e:
-            raise BundleError(where, f"invalid JSON: {e.msg} (column {e.colno})", number) from None
+        except (ValueError, RecursionError) as e:
+            raise BundleError(where, _json_problem(e), number) from None
+        if line.find("{", 1) >= 0 or "[" in line:  # no nested value: nothing to walk
+            _check_depth(obj, where, number)
+        if "\\u" in line and _SURROGATE_ESCAPE.search(line):
+            obj = _without_surrogates(obj)
         if not isinstance(obj, dict):
             raise BundleError(where, f"expected a JSON object, got {_show(obj)}", number)
         stamp, service, level, message = (obj.get(key) for key in LOG_KEYS)
@@ -216,7 +242,9 @@ def _read_logs(path: Path) -> LogTable:
         if code is None:
             code = _LEVEL_INPUT.get(level.upper())
         if code is None:
-            raise BundleError(where, f"unknown level {level!r}; expected one of {LEVELS}", number)
+            raise BundleError(
+                where, f"unknown level {quoted(level)}; expected one of {LEVELS}", number
+            )
         if len(obj) > len(LOG_KEYS):  # all four are there, so the rest are attributes
             attributes[len(stamps)] = {k: v for k, v in obj.items() if k not in LOG_KEYS}
         stamps.append(stamp)
@@ -254,18 +282,54 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _read_text(path: Path, required: bool = True) -> str | None:
-    data = read_bytes(path, required)
+def _read_text(directory: Path, name: str, kind: str, required: bool = True) -> str | None:
+    """The text of the bundle's file `name`, read through read_input (confined, capped)."""
+    path = directory / name
+    data = read_input(directory, path, kind, required)
     return None if data is None else decode(data, path)
 
 
 def _parse_json(text: str, path: Path) -> object:
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise BundleError(
-            str(path), f"invalid JSON: {e.msg} (column {e.colno})", e.lineno
-        ) from None
+        doc = json.loads(text, **_JSON_OPTIONS)
+    except (ValueError, RecursionError) as e:
+        line = e.lineno if isinstance(e, json.JSONDecodeError) else None
+        raise BundleError(str(path), _json_problem(e), line) from None
+    _check_depth(doc, str(path), None)
+    return _without_surrogates(doc) if _SURROGATE_ESCAPE.search(text) else doc
+
+
+def _json_problem(e: Exception) -> str:
+    """What is wrong with a JSON text, from the error its parser raised."""
+    if isinstance(e, json.JSONDecodeError):
+        return f"invalid JSON: {e.msg} (column {e.colno})"
+    if isinstance(e, RecursionError):
+        return f"JSON nested more than {MAX_JSON_DEPTH} levels deep"
+    if isinstance(e, _NonFinite):
+        return f"number {excerpt(str(e), 40)} is not finite"
+    return "a JSON number is too long"  # int() refuses more than 4300 digits
+
+
+def _check_depth(value: object, where: str, line: int | None) -> None:
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH (without recursing into it)."""
+    stack = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if depth > MAX_JSON_DEPTH:
+            raise BundleError(where, f"JSON nested more than {MAX_JSON_DEPTH} levels deep", line)
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+
+
+def _without_surrogates(value: object) -> object:
+    """A JSON value with every lone UTF-16 surrogate in its strings replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    return value
 
 
 def _get(obj: dict, key: str, kind, where: str, context: str, required=True, line=None):
@@ -295,4 +359,5 @@ def _json_type(value: object) -> str:
 
 
 def _show(value: object) -> str:
-    return clip(json.dumps(value, ensure_ascii=False))
+    """A JSON value from the bundle, as a one-line error may quote it (see files.quoted)."""
+    return excerpt(json.dumps(value, ensure_ascii=False))
