@@ -244,3 +244,9 @@ def is_harm(c: BaselineComparison, stated_bad_when: str | None = None) -> bool:
         or headroom_left(c) is not None
         or (c.shape == "drop" and bool(w & _AVAILABILITY_WORDS))
     )
+
+
+def is_replicas(c: BaselineComparison) -> bool:
+    """How many instances run (an autoscaler's replicas): it rises when load grows."""
+    w = set(words(c.metric))
+    return bool(w & {"replicas", "horizontalpodautoscaler", "hpa", "instances", "pods"})

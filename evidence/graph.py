@@ -82,10 +82,10 @@ class ServiceMap(BaseModel):
 
 def _peer(value: str, known: tuple[str, ...]) -> str | None:
     """The service or host an attribute value names (a URL, host:port or a bare name)."""
-    m = _HOST_OF.match(value.strip().strip('"').lower())
+    m = _HOST_OF.match(value.strip().strip("\"'").lower())
     if not m:
         return None
-    host = m.group(1).strip(".")
+    host = m.group(1).strip(".'\",;)")
     if not host or host[0].isdigit() or " " in host:
         return None  # an IP address or prose: no name to give the dependency
     label = host.split(".", 1)[0]
@@ -118,7 +118,8 @@ def build_map(
     known = tuple(sorted(set(table.service_names) | set(metric_services)))
     warn, err = LEVELS.index("WARN"), LEVELS.index("ERROR")
     states: dict[str, ServiceState] = {}
-    texts: dict[str, list[tuple[int, str, str]]] = {}
+    texts: dict[str, list[tuple[int, str, str]]] = {}  # lines naming a service, by it
+    own_texts: dict[str, list[tuple[int, str, str]]] = {}  # a service's own WARN+ lines
     for service in known:
         rows = table.select(service=service)
         ts = table.timestamps[rows]
@@ -127,7 +128,9 @@ def build_map(
         after, before = rows[cut:], rows[:cut]
         after_err = after[levels[cut:] >= err]
         calls: Counter[str] = Counter()
-        for i in after[levels[cut:] >= warn][:MAX_LINES]:
+        own = after[levels[cut:] >= warn][:MAX_LINES]
+        own_texts[service] = [(int(i), service, table.messages[i]) for i in own[:200]]
+        for i in own:
             attrs = table.attributes[i] if table.attributes is not None else None
             peers = named_peers(table.messages[i], attrs, service, known)
             calls.update(peers[:1] if peers else [])
@@ -166,6 +169,9 @@ def build_map(
     for name, lines in texts.items():
         if name in states:
             found = mechanism_of([text for _, _, text in lines])
+            if found is None:  # its own words, when its callers' say nothing specific
+                lines = own_texts.get(name, [])
+                found = mechanism_of([text for _, _, text in lines])
             states[name].mechanism = found
             pattern = BY_NAME[found].pattern if found else None
             for i, caller, text in lines:

@@ -23,7 +23,9 @@ MECHANISMS = (
         "certificate",
         re.compile(
             r"x509|certificate (?:has )?expired|certificate verify failed|expired certificate"
-            r"|ssl(?:v3)?[_ ]alert[_ ]certificate[_ ]expired|cert(?:ificate)? .{0,20}not valid",
+            r"|ssl(?:v3)?[_ ]alert[_ ]certificate[_ ]expired|cert(?:ificate)? .{0,20}not valid"
+            r"|pkix path|certpathvalidator|certificateexpired|notafter|certificate_expired"
+            r"|unable to verify the first certificate|cert_has_expired",
             re.IGNORECASE,
         ),
         "presents an expired TLS certificate, so every TLS handshake with it fails",
@@ -37,10 +39,12 @@ MECHANISMS = (
     Mechanism(
         "failover",
         re.compile(
-            r"read-only transaction|read only transaction|failover|failed over|promot(?:ed|ing)"
+            r"read[- ]only (?:transaction|option|mode)|--read-only|super_read_only|demot"
+            r"|failover|failed over|promot(?:ed|ing)"
             r"|not (?:the )?primary|no primary|primary (?:changed|switched|unavailable|down)"
             r"|terminating connection due to administrator|recovery mode|readonly you can'?t"
-            r"|network partition|split.brain|lost (?:quorum|leader)",
+            r"|network partition|split.brain|lost (?:quorum|leader)|leader election"
+            r"|lost connection to (?:dcs|etcd|zookeeper|consul)",
             re.IGNORECASE,
         ),
         "lost its primary (a failover: connections to the old primary are dropped and writes "

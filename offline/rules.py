@@ -38,6 +38,7 @@ from semantics import (
     is_memory,
     is_pinned,
     is_rejection,
+    is_replicas,
     is_request_rate,
 )
 
@@ -208,6 +209,7 @@ def saturated(ev: ServiceEvidence) -> tuple[list[BaselineComparison], str | None
 
 SURGE_RISE_MINUTES = 90  # a surge reaches its new level in minutes; a diurnal ramp in hours
 SURGE_MIN_RATIO = 1.5
+SURGE_MIN_RATIO_SCALED = 1.3  # with the autoscaler adding replicas
 SURGE_ERROR_EXCESS = 3  # errors growing this many times faster than load: something broke
 SURGE_ERROR_SHARE = 0.15  # ... and failing this share of requests: overload sheds less
 
@@ -240,18 +242,24 @@ def error_share(errors: BaselineComparison, rates: list[BaselineComparison]) -> 
 
 
 def surge_rates(ev: ServiceEvidence) -> list[BaselineComparison]:
-    """Request rates that jumped fast to a new level while something else hurt.
+    """Request rates that rose to a new level first, while something else hurt after them.
 
-    Not a surge: a multi-hour smooth ramp (the time of day) with latency and errors flat, or
-    errors growing far faster than the load (a bug or a failing dependency).
+    Not a surge: a multi-hour smooth ramp (the time of day) with latency and errors flat;
+    errors growing far faster than the load (a bug or a failing dependency); or a resource
+    that was exhausted before the load moved (the load did not cause it). An autoscaler
+    adding replicas is the platform's own word that load grew: a smaller or slower rise
+    counts then.
     """
+    scaled = any(is_replicas(c) and rising(c) for c in ev.comparisons)
+    least = SURGE_MIN_RATIO_SCALED if scaled else SURGE_MIN_RATIO
+    slowest = SURGE_RISE_MINUTES * (2 if scaled else 1)
     rates = [
         c
         for c in ev.comparisons
         if is_request_rate(c)
         and c.shape in ("level_shift", "spike", "ramp")
-        and (c.change_ratio or 0) >= SURGE_MIN_RATIO
-        and (c.rise_minutes or 0) <= SURGE_RISE_MINUTES
+        and (c.change_ratio or 0) >= least
+        and (c.rise_minutes or 0) <= slowest
     ]
     if not rates or not surge_symptoms(ev):
         return []
@@ -264,7 +272,9 @@ def surge_rates(ev: ServiceEvidence) -> list[BaselineComparison]:
         and (c.change_ratio or 0) > SURGE_ERROR_EXCESS * load
         and error_share(c, rates) >= SURGE_ERROR_SHARE
     ]
-    return [] if runaway else rates
+    started = min(c.onset for c in rates if c.onset)
+    exhausted_first = [c for c in ev.comparisons if is_pinned(c) and c.onset and c.onset < started]
+    return [] if runaway or exhausted_first else rates
 
 
 _REPEATED = re.compile(r"repeated (\d{1,12}) times")
