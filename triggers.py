@@ -85,9 +85,10 @@ class WindowTrigger:
         d -= tol
         fired = d > 0.0
         fired &= judged
-        lhs = np.multiply(d, d, out=d)
-        rhs = np.multiply(var, self.threshold_multiplier**2, out=scratch)
-        fired &= lhs > rhs
+        with np.errstate(over="ignore", invalid="ignore"):  # 1e308²: inf still compares
+            lhs = np.multiply(d, d, out=d)
+            rhs = np.multiply(var, self.threshold_multiplier**2, out=scratch)
+            fired &= lhs > rhs
         return fired, mean, var, centre
 
     def detect(

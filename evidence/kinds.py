@@ -3,7 +3,8 @@
 import re
 
 _EXCEPTION = re.compile(
-    r"\b((?:[a-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Fault))\b"
+    # Bounded repeats: a dotted name cannot be retried from every word of a long line.
+    r"\b((?:[a-z_]\w{0,40}\.){0,8}[A-Z]\w{0,60}(?:Error|Exception|Fault))\b"
     r"|\b(panic|fatal error): ([^\n]{0,60})"
 )
 _RESOURCES = {

@@ -45,7 +45,9 @@ TAG_PATTERNS: dict[str, re.Pattern[str]] = {
 _VARIABLE = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # uuids
     r"|\b[0-9a-f]{8,}\b"  # hex ids that happen to have no digit (request_id=ceaeccff)
-    r"|[A-Za-z_-]*\d[\w-]*",  # numbers and ids with digits in them
+    # numbers and ids with digits in them; possessive and anchored at the start of a run of
+    # letters, so a long run with no digit is scanned once, not from every position
+    r"|(?<![A-Za-z_-])[A-Za-z_-]*+\d[\w-]*+",
     re.IGNORECASE,
 )
 _HOST = re.compile(r"\b([a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*):\d{2,5}\b", re.IGNORECASE)
