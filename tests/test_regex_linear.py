@@ -1,4 +1,4 @@
-"""Every regex that reads untrusted bundle text runs in linear time, on 1 MB hostile lines.
+"""Every regex that reads untrusted text (bundles, logs, diffs) runs in linear time.
 
 Benchmark-style: each case is timed at N and 4N characters in the same run (best of three), and
 the 4N time must stay within RATIO times the N time. Linear growth gives about 4, quadratic 16;
@@ -10,6 +10,11 @@ from collections.abc import Callable
 
 import pytest
 
+from evidence.frames import changed_lines, frames
+from evidence.graph import named_peers
+from evidence.kinds import exception_names
+from evidence.logs import signature, tags
+from evidence.mechanisms import mechanism_of
 from sources import redact as redact_module
 from sources.bundle import metrics_csv, reader
 from sources.redact import redact
@@ -96,6 +101,15 @@ OTHER_CASES = [
     ("aws-secret", lambda n: redact_module._AWS_SECRET.sub("", "Ab1/" * (n // 4))),
     ("user-password", lambda n: redact_module._USER_PASSWORD.fullmatch(b"a" * n)),
     ("invisible", lambda n: redact_module._INVISIBLE.sub("", "a\u200b" * (n // 2))),
+    # Evidence read from log lines: signatures, exception names, peers, mechanisms, frames.
+    ("signature", lambda n: signature("upstream " + "a-" * (n // 2))),
+    ("signature-underscores", lambda n: signature("a_" * (n // 2))),
+    ("exception-dotted", lambda n: exception_names("a.b" * (n // 3))),
+    ("tags", lambda n: tags("upstream " + "a-" * (n // 2))),
+    ("peers", lambda n: named_peers("k=" + "a." * (n // 2), None, "svc", ("svc",))),
+    ("mechanism", lambda n: mechanism_of(["x509 " + "a " * (n // 2)] * 2)),
+    ("frames", lambda n: frames("at a.b(" + "a" * n)),
+    ("changed-lines", lambda n: changed_lines("+++ b/x.py\n@@ -1 +1 @@\n" + "+a\n" * (n // 3))),
 ]
 
 
