@@ -63,14 +63,23 @@ _INERT = {"docs": "docs", "test": "tests and docs", "empty": "nothing"}
 
 
 def deploy_note(ev: ServiceEvidence) -> str:
-    """Why no deploy is blamed: none landed, or only ones that change nothing that runs."""
-    inert = [d for d in ev.recent_deploys() if d.commit in ev.diffs]
-    if not inert:
+    """The deploys before onset in a few words: none, only inert ones, or what they change."""
+    recent = ev.recent_deploys()
+    if not recent:
         return f"no deploy of {ev.service} in the {DEPLOY_WINDOW_MINUTES} min before onset"
+
+    def changes(d: DeployView) -> str:
+        diff = ev.diffs.get(d.commit)
+        if diff is None:
+            return "(no diff available)"
+        return (
+            f"changes only {_INERT[diff.kind]}" if diff.kind in _INERT else f"changes {diff.kind}"
+        )
+
     return "; ".join(
         f"{d.service} {d.version} deployed {d.minutes_before_onset:.0f} min before onset "
-        f"changes only {_INERT[ev.diffs[d.commit].kind]}"
-        for d in inert
+        f"{changes(d)}"
+        for d in recent
     )
 
 
