@@ -192,6 +192,8 @@ def _compare(series: Series, trigger: WindowTrigger, min_run: int) -> BaselineCo
     # A step metric (replicas, restarts) has no spread before onset: floor it, not divide by 0.
     mad = 1.4826 * float(np.median(np.abs(before - b_med)))
     spread = mad or max(float(np.std(before)), 0.01 * abs(b_med)) or 1e-9
+    # From a flat zero baseline, a thousandth of the new level keeps z readable.
+    spread = max(spread, 1e-3 * abs(float(np.median(v[start:stop]))))
     a_med, a_max = float(np.median(after)), float(after.max())
     ratio = a_med / b_med if b_med else None
     z = (a_med - b_med) / spread
@@ -228,7 +230,7 @@ def _compare(series: Series, trigger: WindowTrigger, min_run: int) -> BaselineCo
         shape, note = "noise", f"small drift (x{ratio:.3g}, z={z:.2g}): within normal variation"
     elif a_med < b_med:
         shape, note = "drop", "values fell below baseline"
-    elif rise >= 10 and drops == 0 and (up or 0) >= 0.5:
+    elif rise >= 10 and drops == 0 and ((up or 0) >= 0.5 or _climbs(t, judged, start)):
         shape = "ramp"
         note = f"climbs steadily for {rise:.0f} min after onset with no sharp drops"
     elif ended:
@@ -271,6 +273,15 @@ def _floor(v: np.ndarray) -> dict:
     first, last = float(lows[0]), float(lows[-1])
     rising = first > 0 and last / first >= FLOOR_RISE and up >= 0.7
     return dict(floor_start=_round(first), floor_end=_round(last), floor_rising=rising)
+
+
+def _climbs(t: np.ndarray, judged: np.ndarray, start: int) -> bool:
+    """A noisy climb: its straight line rises far above the noise around it (a leak's heap
+    jitters up and down at every scrape, yet keeps climbing)."""
+    n = len(judged)
+    if n < 6:
+        return False
+    return _trend_z(t[start : start + n], judged, n - 1) >= 6
 
 
 def _trend_z(t: np.ndarray, v: np.ndarray, end: int) -> float:

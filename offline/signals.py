@@ -49,7 +49,9 @@ def saturated(ev: ServiceEvidence) -> tuple[list[BaselineComparison], str | None
     pinned = [
         c
         for c in ev.comparisons
-        if is_pinned(c) or headroom_gone(c, told) or (is_cpu_throttled(c) and rising(c))
+        if is_pinned(c)
+        or headroom_gone(c, told)
+        or (is_cpu_throttled(c) and c.shape in ("ramp", "level_shift", "spike"))
     ]
     return pinned, resource([c.metric for c in pinned] + samples)
 

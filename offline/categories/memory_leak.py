@@ -23,7 +23,9 @@ def weigh(ev: ServiceEvidence) -> Hypothesis | None:
         ramps = [c for c in comps if is_memory(c) and rising(c)]
     if ramps:
         # Without OOM or GC trouble, a deploy just before the climb explains it better.
-        told = oom or gc or deploy_to_blame(ev) is None
+        # A climb cut short by a sharp fall (killed at its limit) tells it too.
+        killed = any(c.reset_after_peak for c in ramps)
+        told = oom or gc or killed or deploy_to_blame(ev) is None
         return Hypothesis(_memory_leak(ev, ramps, strong(ev)), 0.9 if told else 0.5)
     # A normal GC sawtooth whose floor keeps rising, with the JVM complaining: a leak too.
     floors = [c for c in comps + ev.context_comparisons if is_memory(c) and c.floor_rising]
