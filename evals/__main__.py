@@ -10,6 +10,7 @@ Exit codes: 0 every case passed, 1 some case failed, 2 bad input or usage.
 import argparse
 import os
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,6 +77,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="where the JSON results go (default eval_results/)",
     )
     p.add_argument("--no-judge", action="store_true", help="skip the LLM judge of a remote model")
+    p.add_argument(
+        "--generated",
+        type=_positive,
+        metavar="N",
+        help="evaluate N procedurally generated incidents per category (evals/generator), "
+        "seeded by --seed; prints the accuracy per category",
+    )
     return p.parse_args(argv)
 
 
@@ -84,6 +92,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
+    if args.generated:
+        if args.bundle or args.bundles:
+            raise UsageError("--generated makes its own bundles: no --bundle or --bundles")
+        from evals.generator import generate_suite
+
+        with tempfile.TemporaryDirectory(prefix="generated-") as tmp:
+            args.bundle = generate_suite(args.generated, args.seed, Path(tmp))
+            return _evaluate(args)
+    return _evaluate(args)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
     started_at = datetime.now(UTC).replace(microsecond=0)  # the run's only wall-clock read
     if args.bundles:
         if args.bundle:
@@ -124,7 +144,25 @@ def _main(args: argparse.Namespace) -> int:
     }
     path = write_results(run, args.results, settings, started_at)
     _summary(run, wall, path)
+    if args.generated:
+        _by_category(run)
     return 0 if run.passed else 1
+
+
+def _by_category(run: SuiteRun) -> None:
+    """Accuracy per generated category (a case's name is <category>-<variant>-<seed>)."""
+    from evals.generator import CATEGORIES
+
+    counts: dict[str, list[int]] = {}
+    for r in run.results:
+        name = r.name.replace("-", "_")
+        group = next((c for c in CATEGORIES if name.startswith(c)), "other")
+        counts.setdefault(group, [0, 0])
+        counts[group][0] += r.passed
+        counts[group][1] += 1
+    console.print("category              right", markup=False)
+    for group, (ok, total) in sorted(counts.items()):
+        console.print(f"{group:<20} {ok:>3}/{total:<3} {ok / total:6.0%}", markup=False)
 
 
 def _list(cases: list[EvalCase]) -> None:
