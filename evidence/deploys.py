@@ -21,6 +21,7 @@ CONFIG_SUFFIXES = {
     ".env",
     ".tfvars",
     ".hcl",
+    ".vcl",  # a CDN's configuration language: pushing it configures, whatever it compiles to
 }
 CODE_SUFFIXES = {
     ".py",
@@ -42,6 +43,7 @@ CODE_SUFFIXES = {
     ".php",
     ".swift",
     ".sql",
+    ".lua",  # WAF and proxy rules are programs: a new rule is new code
 }
 DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc", ".html", ".css", ".svg", ".png"}
 
@@ -59,6 +61,8 @@ TOUCHES = {
     "a regular expression": re.compile(
         r"re\.compile\(|Pattern\.compile\(|regexp\.(?:Must)?Compile|new RegExp\(|Regex\("
         r"|\.matches\(\s*\""
+        # a literal that reads as a regex: groups, classes and quantified escapes
+        r"|\(\?[:i!=<]|\\[sdwb][+*]|\.\*.{0,40}\.\*|\[\^"
     ),
     "a database query": re.compile(
         r"\b(?:SELECT|INSERT|UPDATE|DELETE)\b.{0,80}\b(?:FROM|INTO|SET|WHERE)\b"
