@@ -57,10 +57,13 @@ def saturated(ev: ServiceEvidence) -> tuple[list[BaselineComparison], str | None
 
 
 SURGE_RISE_MINUTES = 90  # a surge reaches its new level in minutes; a diurnal ramp in hours
-SURGE_MIN_RATIO = 1.5
-SURGE_MIN_RATIO_SCALED = 1.3  # with the autoscaler adding replicas
+SURGE_MIN_RATIO = 2.0  # "sharply": the load at least doubled ...
+SURGE_MIN_RATIO_SCALED = 1.3  # ... or rose this much with the autoscaler adding replicas
 SURGE_ERROR_EXCESS = 3  # errors growing this many times faster than load: something broke
-SURGE_ERROR_SHARE = 0.15  # ... and failing this share of requests: overload sheds less
+# ... and failing more requests than overload sheds: a service sized for about twice its
+# usual load can shed at most the load beyond that (1 - 2/x of it at x times the load).
+SURGE_HEADROOM = 2.0
+SURGE_ERROR_SHARE = 0.1  # the least share that counts as a failure rather than shedding
 
 
 def surge_symptoms(ev: ServiceEvidence) -> list[str]:
@@ -119,7 +122,7 @@ def surge_rates(ev: ServiceEvidence) -> list[BaselineComparison]:
         if is_error_rate(c)
         and not is_rejection(c)
         and (c.change_ratio or 0) > SURGE_ERROR_EXCESS * load
-        and error_share(c, rates) >= SURGE_ERROR_SHARE
+        and error_share(c, rates) >= max(SURGE_ERROR_SHARE, 1 - SURGE_HEADROOM / load)
     ]
     started = min(c.onset for c in rates if c.onset)
     exhausted_first = [c for c in ev.comparisons if is_pinned(c) and c.onset and c.onset < started]
