@@ -58,7 +58,7 @@ def saturated(ev: ServiceEvidence) -> tuple[list[BaselineComparison], str | None
 
 SURGE_RISE_MINUTES = 90  # a surge reaches its new level in minutes; a diurnal ramp in hours
 SURGE_MIN_RATIO = 2.0  # "sharply": the load at least doubled ...
-SURGE_MIN_RATIO_SCALED = 1.3  # ... or rose this much with the autoscaler adding replicas
+SURGE_MIN_RATIO_SCALED = 1.2  # ... or rose this much with the autoscaler adding replicas
 SURGE_ERROR_EXCESS = 3  # errors growing this many times faster than load: something broke
 # ... and failing more requests than overload sheds: a service sized for about twice its
 # usual load can shed at most the load beyond that (1 - 2/x of it at x times the load).
@@ -116,11 +116,15 @@ def surge_rates(ev: ServiceEvidence) -> list[BaselineComparison]:
     if not rates or not surge_symptoms(ev):
         return []
     load = max(c.change_ratio or 1 for c in rates)
+    # An autoscaler that multiplied the replicas ran out of room: the errors after it are
+    # the load it could not place, whatever their share.
+    capped = any(is_replicas(c) and (c.change_ratio or 0) >= 2 for c in ev.comparisons)
     runaway = [
         c
         for c in ev.comparisons
         if is_error_rate(c)
         and not is_rejection(c)
+        and not capped
         and (c.change_ratio or 0) > SURGE_ERROR_EXCESS * load
         and error_share(c, rates) >= max(SURGE_ERROR_SHARE, 1 - SURGE_HEADROOM / load)
     ]

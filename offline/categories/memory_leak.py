@@ -18,9 +18,10 @@ def weigh(ev: ServiceEvidence) -> Hypothesis | None:
     logs, comps = ev.logs, ev.comparisons
     oom, gc = tag(logs, "oom"), tag(logs, "gc_pressure")
     ramps = [c for c in comps if is_memory(c) and c.shape == "ramp" and c.sawtooth_drops == 0]
-    if oom and not ramps:
-        # Killed for memory: a sustained memory rise of any shape is the leak that did it.
-        ramps = [c for c in comps if is_memory(c) and rising(c)]
+    if not ramps:
+        # Killed for memory (an OOM in the logs, or the climb cut short by a sharp fall at
+        # its peak): a sustained memory rise of any shape is the leak that did it.
+        ramps = [c for c in comps if is_memory(c) and rising(c) and (oom or c.reset_after_peak)]
     if ramps:
         # Without OOM or GC trouble, a deploy just before the climb explains it better.
         # A climb cut short by a sharp fall (killed at its limit) tells it too.
