@@ -86,7 +86,10 @@ def is_request_rate(c: BaselineComparison) -> bool:
     if unit.startswith("req") or "req/" in unit:
         return True
     counted = len(w) > 1 and w[-1] in ("count", "total") and unit.endswith("/s")
-    if counted and (set(w) & set(_RATE_WORDS) or set(w) & {"duration", "seconds", "latency"}):
+    if counted and set(w) & set(_RATE_WORDS):
+        return True
+    # Only a histogram's _count counts its observations; cpu_seconds_total is time, not load.
+    if counted and w[-1] == "count" and set(w) & {"duration", "seconds", "latency"}:
         return True
     if set(w) & set(_NOT_LOAD_WORDS) or unit in TIME_UNITS or unit in BYTE_UNITS:
         return False

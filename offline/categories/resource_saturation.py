@@ -6,6 +6,7 @@ from models import Finding
 from offline.categories.base import Hypothesis
 from offline.service import ServiceEvidence, deploy_note
 from offline.signals import at_limit, confidence, log_flood, saturated, strong
+from semantics import is_harm, is_pinned
 
 CATEGORY = "resource_saturation"
 
@@ -16,6 +17,8 @@ def weigh(ev: ServiceEvidence) -> Hypothesis | None:
     saturation = tag(logs, "saturation") + tag(logs, "pool_exhaustion")
     if not (saturation or pinned):
         return None
+    if not saturation and not _hurts(ev, pinned):
+        return None  # a batch job using all of its CPU is working, not failing
     evidence = [
         *(describe(c) for c in pinned),
         *(describe(c) for c in comps if c not in pinned),
@@ -46,6 +49,14 @@ def weigh(ev: ServiceEvidence) -> Hypothesis | None:
         confidence=confidence(bool(saturation) + bool(pinned) + strong(ev) + new_errors(logs)),
     )
     return Hypothesis(finding, 0.6)
+
+
+def _hurts(ev: ServiceEvidence, pinned) -> bool:
+    """Running out matters when something suffers: errors, latency, a backlog, throttling,
+    or headroom (disk, memory) all but gone, which fails the next write by itself."""
+    harmed = [c for c in ev.comparisons if is_harm(c) and c not in pinned]
+    gone = [c for c in pinned if not is_pinned(c)]  # headroom or throttling, not utilization
+    return bool(harmed or gone or new_errors(ev.logs))
 
 
 def why_not(ev: ServiceEvidence) -> str:
