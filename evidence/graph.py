@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from pydantic import BaseModel
 
-from evidence.logs import dependencies
+from evidence.logs import dependencies, per_line
 from evidence.mechanisms import BY_NAME, mechanism_of
 from sources.telemetry import LEVELS, LogTable, to_datetime, to_datetime64
 
@@ -88,8 +88,15 @@ def _peer(value: str, known: tuple[str, ...]) -> str | None:
     host = m.group(1).strip(".'\",;)")
     if not host or host[0].isdigit() or " " in host:
         return None  # an IP address or prose: no name to give the dependency
-    label = host.split(".", 1)[0]
-    return label if label in known and host not in known else host
+    return canonical(host, known)
+
+
+def canonical(name: str, known) -> str:
+    """A host as the telemetry names its service: seat-inventory.internal and api.paygate.io
+    are seat-inventory and paygate when those are services of the bundle; else the host."""
+    if name in known:
+        return name
+    return next((label for label in name.split(".") if label in known), name)
 
 
 def named_peers(message: str, attributes: dict | None, emitter: str, known) -> list[str]:
@@ -103,8 +110,18 @@ def named_peers(message: str, attributes: dict | None, emitter: str, known) -> l
     for key in PEER_KEYS:
         if key in pairs and (name := _peer(pairs[key], known)) and name != emitter:
             found.append(name)
-    found += dependencies(message[:4000], emitter, known)
-    return list(dict.fromkeys(found))
+    found += [canonical(n, known) for n in dependencies(message[:4000], emitter, known)]
+    return [n for n in dict.fromkeys(found) if n != emitter]
+
+
+def _peers(table: LogTable, rows: np.ndarray, service: str, known: tuple[str, ...]) -> list:
+    """named_peers of each line of `rows` (all of `service`), computed once per table."""
+
+    def peers(i: int) -> list[str]:
+        attrs = table.attributes[i] if table.attributes is not None else None
+        return named_peers(table.messages[i], attrs, service, known)
+
+    return per_line(table, ("peers", service, known), rows, peers)
 
 
 def build_map(
@@ -130,9 +147,7 @@ def build_map(
         calls: Counter[str] = Counter()
         own = after[levels[cut:] >= warn][:MAX_LINES]
         own_texts[service] = [(int(i), service, table.messages[i]) for i in own[:200]]
-        for i in own:
-            attrs = table.attributes[i] if table.attributes is not None else None
-            peers = named_peers(table.messages[i], attrs, service, known)
+        for i, peers in zip(own.tolist(), _peers(table, own, service, known), strict=True):
             calls.update(peers[:1] if peers else [])
             if peers:
                 texts.setdefault(peers[0], []).append((int(i), service, table.messages[i]))
