@@ -69,6 +69,7 @@ class ServiceState(BaseModel):
     called_by: list[str]
     mechanism: str | None  # how its callers' errors say it fails (certificate expired...)
     example: str | None = None  # one caller's line that shows the mechanism, with its time
+    db_system: str | None = None  # what its callers' db.system attribute says it is
     root: str | None = None  # where its trouble comes from (itself when it is the root)
 
 
@@ -124,6 +125,16 @@ def _peers(table: LogTable, rows: np.ndarray, service: str, known: tuple[str, ..
     return per_line(table, ("peers", service, known), rows, peers)
 
 
+_DB_SYSTEM = re.compile(r"\bdb\.system=\"?([a-z0-9_-]{1,30})")
+
+
+def _db_system(message: str, attributes: dict | None) -> str | None:
+    if attributes and isinstance(value := attributes.get("db.system"), str):
+        return value.lower()[:30]
+    m = _DB_SYSTEM.search(message[:4000])
+    return m.group(1) if m else None
+
+
 def build_map(
     table: LogTable,
     metric_services: dict[str, datetime | None],
@@ -137,6 +148,7 @@ def build_map(
     states: dict[str, ServiceState] = {}
     texts: dict[str, list[tuple[int, str, str]]] = {}  # lines naming a service, by it
     own_texts: dict[str, list[tuple[int, str, str]]] = {}  # a service's own WARN+ lines
+    db_systems: dict[str, str] = {}
     for service in known:
         rows = table.select(service=service)
         ts = table.timestamps[rows]
@@ -151,6 +163,9 @@ def build_map(
             calls.update(peers[:1] if peers else [])
             if peers:
                 texts.setdefault(peers[0], []).append((int(i), service, table.messages[i]))
+                attrs = table.attributes[i] if table.attributes is not None else None
+                if peers[0] not in db_systems and (db := _db_system(table.messages[i], attrs)):
+                    db_systems[peers[0]] = db
         silent = None
         if len(before) >= 5:
             last = to_datetime(ts[-1])
@@ -194,6 +209,9 @@ def build_map(
                     when = to_datetime(table.timestamps[i])
                     states[name].example = f"{when:%H:%M:%S}Z {caller}: {' '.join(text.split())}"
                     break
+    for name, system in db_systems.items():
+        if name in states:
+            states[name].db_system = system
     graph = ServiceMap(incident_start=start, services=sorted(states.values(), key=_order))
     for s in graph.services:
         s.root = root_of(graph, s.service)

@@ -62,7 +62,9 @@ MECHANISMS = (
         re.compile(
             r"connection refused|econnrefused|connect: connection refused|no route to host"
             r"|crashloopbackoff|back-off restarting|oomkilled|exited with code|unable to connect"
-            r"|connection reset by peer|broken pipe|no such host|name resolution",
+            r"|connection reset by peer|broken pipe|no such host|name resolution"
+            r"|can'?t connect to|could not connect to|lost connection to .{0,20}server"
+            r"|connection (?:lost|closed unexpectedly)|errno 111|\(111\)",
             re.IGNORECASE,
         ),
         "is down: connections to it are refused",
@@ -98,6 +100,24 @@ MECHANISMS = (
     ),
 )
 BY_NAME = {m.name: m for m in MECHANISMS}
+
+# A database primary that is down is failed over to its replica; a cache or a stateless
+# service is restarted.
+DATABASES = {
+    "postgresql", "postgres", "mysql", "mariadb", "mongodb", "oracle", "mssql", "cassandra",
+    "cockroachdb", "db2",
+}  # fmt: skip
+DATABASE_DOWN = Mechanism(
+    "database-down",
+    re.compile("(?!)"),
+    "is down: connections to it are refused (a database primary that stopped serving)",
+    "failover",
+    (
+        "Fail {dep} over to its replica (promote it) and point {callers} at the new primary",
+        "Confirm {callers} reconnect and their error rates return to baseline",
+        "Escalate to the owners of {dep} to find why the primary went down before restarting it",
+    ),
+)
 MIN_SHARE = 0.2  # of the lines naming the dependency
 
 

@@ -8,7 +8,7 @@ callers' trouble as knock-on evidence.
 """
 
 from evidence.graph import ServiceMap, ServiceState
-from evidence.mechanisms import BY_NAME
+from evidence.mechanisms import BY_NAME, DATABASE_DOWN, DATABASES, Mechanism
 from models import Finding
 
 MOVABLE = ("dependency_failure", "unknown", "resource_saturation")
@@ -47,9 +47,17 @@ def callers_of(graph: ServiceMap, root: str) -> list[ServiceState]:
     return [s for s in graph.services if s.root == root and s.service != root]
 
 
+def mechanism(state: ServiceState | None) -> Mechanism | None:
+    """How the dependency fails; a database primary that is down is failed over."""
+    mech = BY_NAME.get(state.mechanism) if state and state.mechanism else None
+    if mech is not None and mech.name == "down" and state.db_system in DATABASES:
+        return DATABASE_DOWN
+    return mech
+
+
 def dependency_finding(graph: ServiceMap, root: str, moved: list[Finding]) -> Finding:
     state = graph.get(root)
-    mech = BY_NAME.get(state.mechanism) if state and state.mechanism else None
+    mech = mechanism(state)
     callers = callers_of(graph, root) or [graph.get(f.service) for f in moved]
     names = [c.service for c in callers if c is not None]
     direct = [c for c in callers if c is not None and root in c.calls]
@@ -103,8 +111,7 @@ def steps_for(f: Finding, graph: ServiceMap | None) -> list[str] | None:
     """Remediation for a dependency finding, fitted to how the dependency fails."""
     if f.category != "dependency_failure" or graph is None:
         return None
-    state = graph.get(f.service)
-    mech = BY_NAME.get(state.mechanism) if state and state.mechanism else None
+    mech = mechanism(graph.get(f.service))
     callers = ", ".join(c.service for c in callers_of(graph, f.service)) or "its callers"
     if mech is None:
         return None
