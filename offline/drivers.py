@@ -87,7 +87,7 @@ def logs_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
     noisy = {s for sig in overview.signatures for s in sig.services}
     services = sorted(
         set(anomalous) | noisy | set(overview.errors_by_service),
-        key=lambda s: -overview.errors_by_service.get(s, 0),
+        key=lambda s: (-overview.errors_by_service.get(s, 0), s),  # ties by name: any hash seed
     )[:MAX_SERVICES]
     per_service = [("fetch_logs", {"service": s, "minutes": minutes, "limit": 5}) for s in services]
     if step := _ask(h, per_service):
@@ -168,7 +168,7 @@ def commander_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResp
     for e in log_summary.get("key_entries", []):  # services with only warnings count too
         log_counts.setdefault(e["service"], 0)
     first = min(onsets.values(), default=triggered_at)
-    others = [s for s in sorted(log_counts, key=lambda s: -log_counts[s]) if s not in onsets]
+    others = [s for s in sorted(log_counts, key=lambda s: (-log_counts[s], s)) if s not in onsets]
     catalogue = read_data_block(h.prompt, "metrics") if '<data name="metrics">' in h.prompt else []
     # Every metric of an affected service: a leaking heap may fire once, its GC pauses often.
     calls = [
