@@ -66,6 +66,7 @@ class ServiceState(BaseModel):
     errors_after: int
     silent_since: datetime | None  # it logged before the incident, and nothing after this
     calls: dict[str, int]  # dependency -> WARN+ lines after onset naming it
+    first_call_error: dict[str, datetime] = {}  # dependency -> first of those lines
     called_by: list[str]
     mechanism: str | None  # how its callers' errors say it fails (certificate expired...)
     example: str | None = None  # one caller's line that shows the mechanism, with its time
@@ -157,12 +158,14 @@ def build_map(
         after, before = rows[cut:], rows[:cut]
         after_err = after[levels[cut:] >= err]
         calls: Counter[str] = Counter()
+        first_named: dict[str, int] = {}
         own = after[levels[cut:] >= warn][:MAX_LINES]
         own_texts[service] = [(int(i), service, table.messages[i]) for i in own[:200]]
         for i, peers in zip(own.tolist(), _peers(table, own, service, known), strict=True):
             calls.update(peers[:1] if peers else [])
             if peers:
                 texts.setdefault(peers[0], []).append((int(i), service, table.messages[i]))
+                first_named.setdefault(peers[0], int(i))
                 attrs = table.attributes[i] if table.attributes is not None else None
                 if peers[0] not in db_systems and (db := _db_system(table.messages[i], attrs)):
                     db_systems[peers[0]] = db
@@ -185,6 +188,11 @@ def build_map(
             errors_after=len(after_err),
             silent_since=silent,
             calls={d: n for d, n in calls.most_common(5) if n >= MIN_MENTIONS},
+            first_call_error={
+                d: to_datetime(table.timestamps[first_named[d]])
+                for d, n in calls.most_common(5)
+                if n >= MIN_MENTIONS
+            },
             called_by=[],
             mechanism=None,
         )
@@ -236,7 +244,10 @@ def explains(dep: ServiceState, caller: ServiceState) -> bool:
     """Whether a dependency's own state accounts for its caller's trouble."""
     if not dep.telemetry:
         return True  # nothing of its own to look at: its callers' errors are the evidence
-    began, hurt = _when(dep), _when(caller)
+    # The caller's trouble with this dependency began with its first line naming it; an
+    # unrelated earlier change of the caller (a morning ramp) says nothing about the edge.
+    began = _when(dep)
+    hurt = caller.first_call_error.get(dep.service) or _when(caller)
     if dep.silent_since:
         return True
     if began is None:
@@ -249,7 +260,7 @@ def explains(dep: ServiceState, caller: ServiceState) -> bool:
 
 
 def main_dependency(graph: ServiceMap, s: ServiceState, seen: set[str]) -> str | None:
-    for dep, _ in sorted(s.calls.items(), key=lambda kv: -kv[1]):
+    for dep, _ in sorted(s.calls.items(), key=lambda kv: (-kv[1], kv[0])):
         if dep not in seen and graph.get(dep) is not None:
             return dep
     return None
