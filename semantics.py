@@ -229,9 +229,9 @@ def is_backlog(c: BaselineComparison) -> bool:
 
 def is_harm(c: BaselineComparison, stated_bad_when: str | None = None) -> bool:
     """Whether this metric moving says something hurts: errors, slowness, lost headroom,
-    availability, a backlog, or a resource at its limit. Load alone (requests, CPU, rows
-    processed) is work being done, and memory in use is not lost (a leak is judged on its
-    own): a busy batch job is not an incident.
+    availability, a backlog, or CPU refused by its limit. Load alone (requests, CPU even at
+    100%, rows processed) is work being done, and memory in use is not lost (a leak is judged
+    on its own): a busy batch job is not an incident.
     """
     if stated_bad_when is not None:
         return True
@@ -242,7 +242,6 @@ def is_harm(c: BaselineComparison, stated_bad_when: str | None = None) -> bool:
         is_error_rate(c)
         or is_latency(c)
         or is_backlog(c)
-        or is_pinned(c)
         or is_cpu_throttled(c)
         or headroom_left(c) is not None
         or (c.shape == "drop" and bool(w & _AVAILABILITY_WORDS))

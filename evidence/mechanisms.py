@@ -110,7 +110,8 @@ DATABASES = {
 DATABASE_DOWN = Mechanism(
     "database-down",
     re.compile("(?!)"),
-    "is down: connections to it are refused (a database primary that stopped serving)",
+    "is down: connections to it are refused (a database primary that stopped serving: a "
+    "failover to its replica restores writes)",
     "failover",
     (
         "Fail {dep} over to its replica (promote it) and point {callers} at the new primary",
