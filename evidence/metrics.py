@@ -233,7 +233,7 @@ def _compare(series: Series, trigger: WindowTrigger, min_run: int) -> BaselineCo
     elif rise >= 10 and drops == 0 and ((up or 0) >= 0.5 or _climbs(t, judged, start)):
         shape = "ramp"
         note = f"climbs steadily for {rise:.0f} min after onset with no sharp drops"
-    elif ended:
+    elif ended and not reset:  # a climb cut by a kill is judged up to its peak
         shape, note = "spike", "jumped, then came back towards baseline"
     else:
         shape, note = "level_shift", f"jumped within {rise:.1f} min and stayed up"

@@ -9,7 +9,7 @@ from offline.service import ServiceEvidence, deploy_to_blame
 from offline.signals import CLASS_NAME as _CLASS_NAME
 from offline.signals import confidence as _confidence
 from offline.signals import rising, strong
-from semantics import is_memory
+from semantics import is_memory, words
 
 CATEGORY = "memory_leak"
 
@@ -20,8 +20,10 @@ def weigh(ev: ServiceEvidence) -> Hypothesis | None:
     ramps = [c for c in comps if is_memory(c) and c.shape == "ramp" and c.sawtooth_drops == 0]
     if not ramps:
         # Killed for memory (an OOM in the logs, or the climb cut short by a sharp fall at
-        # its peak): a sustained memory rise of any shape is the leak that did it.
+        # its peak): a sustained memory rise of any shape is the leak that did it, and so is
+        # GC time climbing until the restart when the heap itself did not fire.
         ramps = [c for c in comps if is_memory(c) and rising(c) and (oom or c.reset_after_peak)]
+        ramps = ramps or [c for c in comps if _gc(c) and rising(c) and c.reset_after_peak]
     if ramps:
         # Without OOM or GC trouble, a deploy just before the climb explains it better.
         # A climb cut short by a sharp fall (killed at its limit) tells it too.
@@ -33,6 +35,10 @@ def weigh(ev: ServiceEvidence) -> Hypothesis | None:
     if floors and (oom or gc):
         return Hypothesis(_memory_leak(ev, floors, strong(ev)), 0.88)
     return None
+
+
+def _gc(c) -> bool:
+    return not {"gc", "garbage"}.isdisjoint(words(c.metric))
 
 
 def why_not(ev: ServiceEvidence) -> str:
