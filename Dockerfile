@@ -4,9 +4,10 @@
 # Build:  docker build -t incident-commander .
 # Run:    docker run --rm -e OPENROUTER_API_KEY incident-commander
 #
-# The project is not an installable package ([tool.uv] package = false) and
-# uv.lock is not in git: dependencies are resolved from pyproject.toml, whose
-# exact pins plus [tool.uv] exclude-newer make the resolution reproducible.
+# The image runs main.py from /app (the project is installable for people, but the
+# image needs only its dependencies) and uv.lock is not in git: dependencies are
+# resolved from pyproject.toml, whose exact pins plus [tool.uv] exclude-newer make
+# the resolution reproducible.
 
 # Python 3.11 on Debian bookworm, pinned by tag and by the multi-arch index digest.
 # To refresh: pull the tag and take its digest (docker buildx imagetools inspect).
@@ -27,8 +28,8 @@ ENV UV_COMPILE_BYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies only (the project itself is not a package, so there is nothing
-# else to install). The cache mount keeps downloaded wheels between builds.
+# Dependencies only: the source is copied below and run in place. The cache mount
+# keeps downloaded wheels between builds.
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=bind,source=pyproject.toml,target=/app/pyproject.toml \
     uv sync --no-dev --no-install-project
@@ -43,6 +44,15 @@ ENV PATH="/app/.venv/bin:${PATH}" \
 
 WORKDIR /app
 
+# git: live sources may read the diff of a deployed commit with `git show` from a mounted
+# clone ([[services]] repo). Not pinned to a version: Debian replaces it on security updates,
+# and the base image above is pinned by digest. tini: an init as PID 1, which forwards SIGTERM
+# to Python (a PID 1 without a handler ignores it) and reaps `git` children.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends git tini \
+    && rm -rf /var/lib/apt/lists/*
+
 # The virtual environment (same path as in the builder: its scripts use absolute
 # shebangs) and the application source (filtered by .dockerignore).
 COPY --from=builder /app/.venv /app/.venv
@@ -54,4 +64,4 @@ RUN install -d -m 0755 -o 10001 -g 10001 /app/rca_reports
 
 USER 10001:10001
 
-ENTRYPOINT ["python", "main.py"]
+ENTRYPOINT ["tini", "--", "python", "main.py"]
