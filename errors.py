@@ -3,6 +3,8 @@
 Each subclass carries the exit code the CLI documents (README, "Exit codes").
 """
 
+import signal
+
 
 class IncidentCommanderError(Exception):
     """Base of every error the CLI reports as one line."""
@@ -36,3 +38,21 @@ class UploadError(IncidentCommanderError):
     """The report is written locally but could not be uploaded."""
 
     exit_code = 3
+
+
+class OutputError(IncidentCommanderError):
+    """The report could not be written (disk full, directory gone or read-only mid-run)."""
+
+    exit_code = 1
+
+
+class Stopped(BaseException):
+    """SIGTERM or SIGINT stopped the run: exit 128 + the signal's number (143, 130).
+
+    Not an Exception, like KeyboardInterrupt, so no `except Exception` on the way swallows it.
+    """
+
+    def __init__(self, signum: int, message: str | None = None):
+        self.signum = signum
+        self.exit_code = 128 + signum
+        super().__init__(message or f"stopped by {signal.Signals(signum).name}")

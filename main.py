@@ -1,29 +1,32 @@
 """Incident Commander: detect anomalies, let three agents investigate, write the RCA report.
 
-Exit codes: 0 done (also when nothing fired), 1 investigation failed (a partial report is
-written), 2 bad input or usage, 3 report written locally but the upload failed.
+Exit codes: 0 done (also when nothing fired), 1 investigation or writing failed (a partial
+report is written when possible), 2 bad input or usage, 3 report written locally but the upload
+failed, 130/143 stopped by SIGINT/SIGTERM (a partial report once the agents had started).
 """
 
 import argparse
 import asyncio
 import os
-import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import scenarios
-from agents.llm import choose
-from errors import UsageError
-from models import MetricAnomaly
-from pipeline.batch import positive, run_bundles
-from pipeline.cli import Parser, aware_time, console, run
-from pipeline.investigate import Investigation, run_investigation
-from sinks import Delivery, Sink
-from sinks.files import LocalFiles, check_free, validate_incident_id
-from triggers import group_anomalies
+from errors import InvestigationError, UsageError
+from pipeline.cli import SIGNALS, Parser, aware_time, console, errors, run
+from sinks import text
+from sources.live import add_arguments, window_from_args
+
+# Imported where used: --help and --list-scenarios need none of the agents (pydantic_ai).
+if TYPE_CHECKING:
+    from models import MetricAnomaly
+    from sinks import Delivery, Sink
+
+SLACK_ENV = "SLACK_WEBHOOK_URL"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -43,15 +46,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--export-bundle",
         type=Path,
         metavar="DIR",
-        help="write the selected scenario out as a bundle and exit",
+        help="write the selected scenario (or the live window) out as a bundle and exit",
     )
     p.add_argument("--list-scenarios", action="store_true", help="list built-in scenarios")
     p.add_argument("--output-dir", type=Path, default=Path("rca_reports"))
     p.add_argument(
         "--model",
-        help="'offline' or 'openrouter:<model>' "
-        "(default: $INCIDENT_COMMANDER_MODEL, else by OPENROUTER_API_KEY)",
+        help="'offline' or <provider>:<model>, provider openrouter, openai, anthropic, "
+        "google-vertex or ollama (default: $INCIDENT_COMMANDER_MODEL, else by OPENROUTER_API_KEY)",
     )
+    p.add_argument(
+        "--no-fallback",
+        action="store_true",
+        help="a model failure fails the incident (exit 1) instead of an offline answer",
+    )
+    p.add_argument("--json", action="store_true", help="print the report JSON on stdout only")
+    p.add_argument("--quiet", action="store_true", help="print only the report path")
     p.add_argument("--incident-id", help="use this id instead of INC-<date>-<NNN>")
     p.add_argument("--seed", type=int, default=42, help="seed of the built-in scenarios")
     p.add_argument(
@@ -59,6 +69,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=aware_time,
         help="end of a scenario's data, ISO 8601 with offset (default: the current time)",
     )
+    add_arguments(p)  # live sources: --config, --from, --to, --since, --alert
     return p.parse_args(argv)
 
 
@@ -68,22 +79,25 @@ class ConsoleProgress:
     @contextmanager
     def stage(self, number: int, text: str) -> Iterator[None]:
         console.print(f"[bold][{number}/4][/bold] {text}")
-        with console.status(f"{text.rstrip('.')}…", spinner="dots"):
-            yield
+        # A signal while an agent runs cancels it: the run then delivers a partial report.
+        with SIGNALS.cancelling(asyncio.current_task()):
+            with console.status(f"{text.rstrip('.')}…", spinner="dots"):
+                yield
 
-    def detected(self, anomalies: list[MetricAnomaly]) -> None:
+    def detected(self, anomalies: "list[MetricAnomaly]") -> None:
+        from triggers import group_anomalies
+
         if not anomalies:
             console.print("No anomaly fired: nothing to investigate, no report written.")
         for g in group_anomalies(anomalies):
             side, worst = ("above", "peak") if g.direction == "above" else ("below", "low")
             points = "1 point" if g.count == 1 else f"{g.count} points"
-            console.print(
-                f"  - {g.metric} ({g.service}): {points} {side} threshold, "
-                f"{worst} {g.peak:.4g} vs threshold {g.threshold:.4g}, first at "
-                f"{g.first:%H:%M:%S}Z",
-                soft_wrap=True,
-                markup=False,
+            line = (
+                f"  - {g.metric} ({g.service}): {points} {side} threshold, {worst} "
+                f"{text.number(g.peak, g.metric)} vs threshold "
+                f"{text.number(g.threshold, g.metric)}, first at {g.first:%H:%M:%S}Z"
             )
+            say(line)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
+    _refuse_conflicts(args)
+    if args.json:  # stdout carries the JSON alone
+        console.file = sys.stderr
+    console.quiet = args.quiet
     if args.list_scenarios:
         for s in scenarios.SCENARIOS.values():
             console.print(f"{s.name:<24} {s.summary}", soft_wrap=True)
@@ -98,20 +116,32 @@ def _main(args: argparse.Namespace) -> int:
     if args.bundles or args.concurrency != 1:
         return _main_bundles(args)
     now = args.now or datetime.now(UTC)  # the only wall-clock read; everything else gets it
+    live = window_from_args(args, now)  # None unless --config or $INCIDENT_COMMANDER_CONFIG
     if args.export_bundle:
         from sources.bundle import export_bundle
 
-        telemetry, expected = scenarios.get(args.scenario).build(now, args.seed)
+        if live:
+            telemetry, expected = _open_live(live, now).telemetry, None
+        else:
+            telemetry, expected = scenarios.get(args.scenario).build(now, args.seed)
         export_bundle(telemetry, args.export_bundle, expected)
         console.print(f"Bundle written: {args.export_bundle}")
         return 0
+    from agents.llm import choose
+    from pipeline.investigate import Investigation, run_investigation
+    from sinks.files import check_free, validate_incident_id
+
     # Everything that can be refused is refused before anything runs.
-    choice = choose(args.model)
+    choice = choose(args.model, fallback=not args.no_fallback)
     incident_id = validate_incident_id(args.incident_id) if args.incident_id else None
+    _check_output_dir(args.output_dir)
     if incident_id and args.output_dir.is_dir():
         check_free(args.output_dir, incident_id)
     sinks = _sinks(args.output_dir, incident_id)
-    if args.bundle:
+    if live:
+        window = _open_live(live, now)
+        telemetry, now = window.telemetry, window.end
+    elif args.bundle:
         from sources.bundle.reader import load_bundle
 
         telemetry = load_bundle(args.bundle)
@@ -127,73 +157,133 @@ def _main(args: argparse.Namespace) -> int:
         markup=False,
     )
     console.print("[bold][1/4][/bold] Detecting anomalies...")
-    delivery = _run(Investigation(telemetry, now, choice), sinks)
+    try:
+        delivery = asyncio.run(
+            run_investigation(Investigation(telemetry, now, choice), sinks, ConsoleProgress())
+        )
+    except InvestigationError:
+        if choice.state.denied:  # a wrong key is a usage error, not a failed investigation
+            raise UsageError(choice.state.denied) from None
+        raise
+    SIGNALS.finished = True  # the report is complete and delivered: a signal now changes nothing
     if delivery is None:
         return 0
     _print_report(delivery, choice.state)
-    if len(sinks) == 1:
-        console.print("Upload skipped: ARTIFACTS_GCS_DIR is not set.")
-    else:
+    if delivery.links:
         console.print(f"Uploaded: {', '.join(delivery.links)}", soft_wrap=True, markup=False)
+    else:
+        console.print("Upload skipped: ARTIFACTS_GCS_DIR is not set.")
+    if os.environ.get(SLACK_ENV):
+        console.print("Summary posted to Slack.")
+    if args.json:
+        sys.stdout.write(delivery.files[1].read_text(encoding="utf-8"))
+    elif args.quiet:
+        print(delivery.files[0])
     return 0
 
 
-def _sinks(output_dir: Path, incident_id: str | None = None) -> list[Sink]:
+def _open_live(live, now: datetime):
+    from sources.live import open_live
+
+    window = open_live(live.config, live.start, live.end, live.alert, now)
+    p = window.provenance
+    alerts = "".join(f"; alert {a['alertname']} ({a['status']})" for a in p["alerts"])
+    console.print(
+        f"Live: {', '.join(p['sources'].values())}; {p['window']['from']} to "
+        f"{p['window']['to']}, step {p['step_seconds']} s{alerts}",
+        soft_wrap=True,
+        markup=False,
+    )
+    return window
+
+
+def _refuse_conflicts(args: argparse.Namespace) -> None:
+    """Flags that cannot go together are refused (exit 2), never silently ignored."""
+    pairs = [
+        ("--json", args.json, "--quiet", args.quiet),
+        ("--bundle", args.bundle, "--scenario", args.scenario != scenarios.DEFAULT),
+        ("--bundle", args.bundle, "--seed", args.seed != 42),
+        ("--bundle", args.bundle, "--now", args.now),
+        ("--bundle", args.bundle, "--export-bundle", args.export_bundle),
+        ("--list-scenarios", args.list_scenarios, "--json", args.json),
+    ]
+    for first, a, second, b in pairs:
+        if a and b:
+            raise UsageError(f"{first} cannot go with {second}")
+
+
+def _sinks(output_dir: Path, incident_id: str | None = None) -> "list[Sink]":
+    from sinks.files import LocalFiles
+
     local = LocalFiles(output_dir, incident_id)
     sinks: list[Sink] = [local]
     if gcs := os.environ.get("ARTIFACTS_GCS_DIR"):
         from sinks.gcs import GcsUpload, parse_gcs_dir
 
         sinks.append(GcsUpload(parse_gcs_dir(gcs), local))  # they settle the id together
+    if webhook := os.environ.get(SLACK_ENV):
+        from sinks.slack import SlackPost
+
+        sinks.append(SlackPost(webhook))  # last: it links to the files and uploads
     return sinks
 
 
 def _main_bundles(args: argparse.Namespace) -> int:
+    from agents.llm import choose
+    from pipeline.batch import run_bundles
+
     if not args.bundles:
         raise UsageError("--concurrency needs --bundles")
     defaults = vars(parse_args([]))
-    single = ("bundle", "scenario", "seed", "now", "export_bundle", "incident_id")
+    single = ("bundle", "scenario", "seed", "now", "export_bundle", "incident_id", "json", "quiet")
     if clash := [name for name in single if getattr(args, name) != defaults[name]]:
         flag = "--" + clash[0].replace("_", "-")
         raise UsageError(f"--bundles investigates the bundles under DIR; {flag} cannot go with it")
-    choose(args.model)  # refuse a bad model or ARTIFACTS_GCS_DIR before anything runs
+    choose(args.model, fallback=not args.no_fallback)  # refuse a bad model before anything runs
     _sinks(args.output_dir)
+    _check_output_dir(args.output_dir)
     return run_bundles(
-        args.bundles, lambda: _sinks(args.output_dir), lambda: choose(args.model), args.concurrency
+        args.bundles,
+        lambda: _sinks(args.output_dir),
+        lambda: choose(args.model, fallback=not args.no_fallback),
+        args.concurrency,
     )
 
 
-def _run(inv: Investigation, sinks: list[Sink]) -> Delivery | None:
-    async def guarded() -> Delivery | None:
-        task = asyncio.current_task()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, task.cancel)
-        try:
-            return await run_investigation(inv, sinks, ConsoleProgress())
-        finally:
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.remove_signal_handler(sig)
+def _check_output_dir(output_dir: Path) -> None:
+    from sinks.files import check_output_dir
 
-    return asyncio.run(guarded())
+    for note in check_output_dir(output_dir):
+        errors.print(f"warning: {note}", soft_wrap=True, markup=False, style="yellow")
 
 
-def _print_report(delivery: Delivery, state) -> None:
+def positive(value: str) -> int:
+    """A whole number >= 1 (an argparse type): pipeline.batch's, imported when used."""
+    from pipeline.batch import positive
+
+    return positive(value)
+
+
+def say(line: str) -> None:
+    """Print a line that holds text from data or a model: neutralised, never markup."""
+    indent = " " * (len(line) - len(line.lstrip(" ")))
+    console.print(indent + text.console(line), soft_wrap=True, markup=False)
+
+
+def _print_report(delivery: "Delivery", state) -> None:
+    from sinks.markdown import order_findings
+
     report = delivery.report
     console.print("[bold]=== Incident Complete ===[/bold]")
     console.print(f"RCA written: {delivery.files[0]}", soft_wrap=True, markup=False)
-    console.print(f"Root cause: {report.root_cause}", soft_wrap=True, markup=False)
+    say(f"Root cause: {report.root_cause}")
     console.print(f"Confidence: {report.confidence:.0%}")
-    console.print(
-        f"Affected services: {', '.join(report.affected_services) or 'none'}", markup=False
-    )
-    for f in report.findings:
-        console.print(
-            f"  - {f.service}: {f.category} -> {f.action} ({f.confidence:.0%})", markup=False
-        )
+    say(f"Affected services: {', '.join(report.affected_services) or 'none'}")
+    for f in order_findings(report):
+        say(f"  - {f.service}: {f.category} -> {f.action} ({f.confidence:.0%})")
     by = ", ".join(report.answered_by)
     fell = f"; fell back to the offline investigator ({state.reason})" if state.fell_back else ""
-    console.print(f"Model: {report.model}; answers from: {by}{fell}", soft_wrap=True, markup=False)
+    say(f"Model: {report.model}; answers from: {by}{fell}")
     for name, u in report.usage.items():
         console.print(
             f"  {name}: {u.requests} requests, {u.tool_calls} tool calls, "

@@ -1,15 +1,21 @@
 """What the project's command-line entry points share: parsing, consoles, the error boundary."""
 
 import argparse
-from collections.abc import Callable
+import asyncio
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from rich.console import Console
 
-from errors import IncidentCommanderError, UsageError
+from errors import IncidentCommanderError, Stopped, UsageError
+from sinks import text
 
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
+# Text from data is printed with markup=False and through sinks.text.console; no :shortcode:
+# becomes an emoji either.
+console = Console(highlight=False, emoji=False)
+errors = Console(stderr=True, highlight=False, emoji=False)
 
 
 class Parser(argparse.ArgumentParser):
@@ -28,10 +34,72 @@ def aware_time(text: str) -> datetime:
     return value.astimezone(UTC)
 
 
+class _Signals:
+    """SIGTERM and SIGINT, from start-up to exit (they also make SIGTERM work as PID 1).
+
+    While a task is registered (the agents, see `cancelling`), a signal cancels it, so the
+    run delivers its partial report; anywhere else (loading, detection, uploading) it raises
+    Stopped at once. The first signal is remembered for the exit code.
+    """
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.received: int | None = None
+        self.task: asyncio.Task | None = None
+        self.finished = False  # the work is done: a late signal changes nothing
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.received = self.received or signum
+        if self.finished:
+            return
+        task = self.task
+        if task is not None and not task.done():
+            task.get_loop().call_soon_threadsafe(task.cancel)
+            return
+        raise Stopped(signum)
+
+    @contextmanager
+    def cancelling(self, task: asyncio.Task | None) -> Iterator[None]:
+        """While inside, a signal cancels `task` instead of raising Stopped."""
+        self.task = task
+        try:
+            yield
+        finally:
+            self.task = None
+
+
+SIGNALS = _Signals()
+
+
 def run(main: Callable[[argparse.Namespace], int], args: Callable[[], argparse.Namespace]) -> int:
-    """Run a command: the project's errors become one line on stderr and their exit code."""
+    """Run a command: the project's errors become one line on stderr and their exit code.
+
+    A run that SIGTERM or SIGINT cut short exits 143 or 130 (128 + the signal), after its one
+    line; a run that had finished its work when the signal came keeps its exit code (0).
+    """
+    SIGNALS.reset()
+    signal.signal(signal.SIGTERM, SIGNALS)
+    previous = signal.signal(signal.SIGINT, SIGNALS)
     try:
-        return main(args())
+        code = main(args())
+    except Stopped as exc:
+        code = _fail(exc, exc.exit_code)
+    except KeyboardInterrupt:  # SIGINT while a library had put the default handler back
+        code = _fail(Stopped(signal.SIGINT), 128 + signal.SIGINT)
     except IncidentCommanderError as exc:
-        errors.print(f"error: {exc}", soft_wrap=True, markup=False, style="red")
-        return exc.exit_code
+        code = _fail(exc, exc.exit_code)
+    finally:
+        # From here a SIGTERM changes nothing (Cloud Run's, or tini's, while Python exits);
+        # Ctrl-C gets its default back for callers in-process (tests).
+        SIGNALS.finished = True
+        signal.signal(signal.SIGINT, previous)
+    if code != 0 and SIGNALS.received:
+        return 128 + SIGNALS.received
+    return code
+
+
+def _fail(exc: BaseException, code: int) -> int:
+    errors.print(f"error: {text.console(str(exc))}", soft_wrap=True, markup=False, style="red")
+    return code

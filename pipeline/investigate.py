@@ -21,7 +21,7 @@ from agents.llm import ModelChoice
 from agents.logs_agent import investigate_logs
 from agents.metrics_agent import investigate_metrics
 from detection import Episode, detect_episodes
-from errors import IncidentCommanderError, InvestigationError
+from errors import IncidentCommanderError, InvestigationError, Stopped
 from models import AgentUsage, IncidentContext, LogSummary, MetricAnomaly, RCAReport
 from semantics import bad_when
 from sinks import Delivery, Sink
@@ -137,7 +137,7 @@ async def run_investigation(
         report = await _agents(deps, inv.choice, progress, gathered)
     except (AgentRunError, FallbackExceptionGroup, UserError, TimeoutError) as exc:
         failure = _reason(exc)
-    except asyncio.CancelledError:
+    except (asyncio.CancelledError, Stopped):  # Stopped: a signal between two agents
         failure = "cancelled (SIGTERM or Ctrl-C)"
     except Exception as exc:  # a bug of ours must not lose what was gathered either
         failure = f"internal error: {_reason(exc)}"
@@ -148,7 +148,7 @@ async def run_investigation(
     try:
         for sink in sinks:
             sink.deliver(delivery)
-    except IncidentCommanderError as exc:
+    except (IncidentCommanderError, Stopped) as exc:  # Stopped: a signal during the upload
         if failure is None:
             if delivery.files:  # a later sink failed: say where the report is
                 exc.args = (f"{exc}; the report is kept at {delivery.files[0]}",)

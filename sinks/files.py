@@ -1,17 +1,21 @@
-"""Rendering the RCA report and writing it: atomically, never over an existing report."""
+"""Writing the RCA report (sinks.markdown renders it): atomically, never over another one."""
 
 import os
 import re
-from collections.abc import Collection
-from datetime import datetime
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from errors import UsageError
+from errors import OutputError, UsageError
 from models import RCAReport
 from sinks import Delivery
+from sinks.markdown import render_markdown
 
 INCIDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def validate_incident_id(value: str) -> str:
@@ -22,104 +26,74 @@ def validate_incident_id(value: str) -> str:
     return value
 
 
-def md(text: str) -> str:
-    """Text from logs, diffs or a model as inert markdown: no HTML, no links, no formatting."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    # Bare URLs autolink in most renderers; break the scheme and www. so none becomes live.
-    text = re.sub(r"(?i)\b([a-z][a-z0-9+.-]*):(?=//)", r"\1&#58;", text)
-    text = re.sub(r"(?i)\bwww\.", "www&#46;", text)
-    return " ".join(text.split())  # one line: no headings or lists smuggled in via newlines
+# Temporary files are hidden and unique (mkstemp), so writers sharing a directory never
+# collide, even in containers where every run is PID 1.
+_TEMP_PREFIX = ".incident_"
+_TEMP_SUFFIX = ".tmp"
+# A writer holds a temporary file, or one published file without its twin, for milliseconds:
+# anything older was left by a killed run (SIGKILL between the two links).
+ORPHAN_AGE_SECONDS = 300
 
 
-def _when(t: datetime) -> str:
-    return t.strftime("%Y-%m-%d %H:%M:%SZ")
-
-
-def render_markdown(r: RCAReport) -> str:
-    by = ", ".join(r.answered_by) or "nobody"
-    lines = [f"# Incident {r.incident_id}", ""]
-    if r.status == "incomplete":
-        lines += [
-            f"> **INCOMPLETE**: the investigation stopped early: {md(r.failure or '')}. "
-            "Everything gathered before that is below.",
-            "",
-        ]
-    lines += [
-        f"- **Triggered:** {_when(r.triggered_at)}",
-        f"- **Model asked:** `{r.model}`; **answers from:** {md(by)}",
-        f"- **Fell back:** {'yes: ' + md(r.fallback_reason or '') if r.fell_back else 'no'}",
-        f"- **Confidence:** {r.confidence:.0%}",
-        f"- **Affected services:** {md(', '.join(r.affected_services)) or 'none identified'}",
-        "",
-        "## Root cause",
-        "",
-        md(r.root_cause),
-        "",
-        "## Findings",
-        "",
-    ]
-    if not r.findings:
-        lines += ["No root cause is supported by the evidence.", ""]
-    for i, f in enumerate(r.findings, 1):
-        lines += [
-            f"### {i}. {md(f.service)}: `{f.category}` → `{f.action}` ({f.confidence:.0%})",
-            "",
-            md(f.summary),
-            "",
-            *[f"- {md(e)}" for e in f.evidence],
-            "",
-        ]
-    lines += ["## Remediation", ""]
-    lines += [f"{i}. {md(step)}" for i, step in enumerate(r.remediation_steps, 1)] or ["None."]
-    lines += ["", "## Timeline", "", "| time (UTC) | event |", "|---|---|"]
-    lines += [f"| {_when(e.timestamp)} | {md(e.event)} |" for e in r.timeline]
-    lines += [
-        "",
-        "## Anomalies",
-        "",
-        "| metric | service | points | first | peak | threshold |",
-        "|---|---|---|---|---|---|",
-    ]
-    lines += [
-        f"| {md(a.metric)} | {md(a.service)} | {a.count} | {_when(a.first)} | {a.peak:.4g} | "
-        f"{a.threshold:.4g} |"
-        for a in r.anomalies
-    ]
-    if r.metrics_summary:
-        lines += ["", "## Metrics triage", "", *[md(x) for x in r.metrics_summary.splitlines()]]
-    if r.log_summary:
-        lines += ["", "## Log summary", "", md(r.log_summary.summary), ""]
-        lines += [
-            f"- {_when(e.timestamp)} {md(e.service)} {e.level}: {md(e.message)}"
-            for e in r.log_summary.key_entries
-        ]
-    if r.usage:
-        lines += [
-            "",
-            "## Usage",
-            "",
-            "| agent | requests | tool calls | input tokens | output tokens |",
-            "|---|---|---|---|---|",
-        ]
-        lines += [
-            f"| {name} | {u.requests} | {u.tool_calls} | {u.input_tokens} | {u.output_tokens} |"
-            for name, u in r.usage.items()
-        ]
-    return "\n".join(lines) + "\n"
-
-
-def _publish(path: Path, data: str) -> None:
-    """Create `path` with `data` atomically; FileExistsError if it already exists."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
+def _temp_file(directory: Path, data: str) -> Path:
+    fd, name = tempfile.mkstemp(dir=directory, prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX)
+    tmp = Path(name)
     try:
-        os.link(tmp, path)  # atomic, and refuses to replace an existing file
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _publish(files: list[tuple[Path, str]]) -> None:
+    """Create every path with its data, all or none; FileExistsError if a name is taken.
+
+    Each file is written to a temporary file first, then linked to its name (atomic, and
+    refuses to replace); on any failure the links made so far are undone and no temporary
+    file is left.
+    """
+    temps: list[Path] = []
+    with _signals_held():
+        try:
+            for path, data in files:
+                temps.append(_temp_file(path.parent, data))
+            for tmp, (path, _) in zip(temps, files, strict=True):
+                os.link(tmp, path)
+        except BaseException:
+            for tmp, (path, _) in zip(temps, files, strict=False):
+                with suppress(OSError):  # only what this call linked: the same inode
+                    if os.path.samefile(tmp, path):
+                        path.unlink()
+            raise
+        finally:
+            for tmp in temps:
+                tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGTERM and Ctrl-C wait until the files are published (milliseconds), then act."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # Python runs signal handlers in the main thread only
+        return
+    held: list[int] = []
+    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    if None in previous.values():  # a handler not set from Python: leave it alone
+        yield
+        return
+    for s in previous:
+        signal.signal(s, lambda signum, frame: held.append(signum))
+    try:
+        yield
     finally:
-        tmp.unlink()
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if held:
+            signal.raise_signal(held[0])
 
 
 def report_paths(output_dir: Path, incident_id: str) -> tuple[Path, Path]:
@@ -148,32 +122,99 @@ def check_free(output_dir: Path, incident_id: str) -> None:
 def write_report(
     report: RCAReport, output_dir: Path, fixed_id: bool, taken: Collection[str] = ()
 ) -> tuple[RCAReport, Path]:
-    """Write incident_<id>.md and .json; returns the report as written and the .md path.
+    """Write incident_<id>.md and .json, both or neither; returns the report and the .md path.
 
     Without a fixed id, the id is INC-<YYYYMMDD>-<NNN> with NNN the next free number here
     and above every number in `taken` (report file names in use elsewhere, e.g. in GCS); a
     concurrent writer that takes a number first makes this one move on to the next.
+    OutputError when the directory cannot take the files (full, read-only, gone).
     """
-    output_dir.mkdir(parents=True, exist_ok=True)
-    prefix = id_prefix(report)
-    number = _next_number(output_dir, prefix, taken)
-    while True:
-        if not fixed_id:
-            report = report.model_copy(update={"incident_id": f"{prefix}{number:03d}"})
-        md_path, json_path = report_paths(output_dir, report.incident_id)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        prefix = id_prefix(report)
+        number = _next_number(output_dir, prefix, taken)
+        while True:
+            if not fixed_id:
+                report = report.model_copy(update={"incident_id": f"{prefix}{number:03d}"})
+            md_path, json_path = report_paths(output_dir, report.incident_id)
+            try:
+                # The .json first: it is what machines pick up, and it names the id.
+                _publish(
+                    [
+                        (json_path, report.model_dump_json(indent=2) + "\n"),
+                        (md_path, render_markdown(report)),
+                    ]
+                )
+            except FileExistsError:
+                if fixed_id:
+                    raise UsageError(
+                        f"a report for incident {report.incident_id} already exists in {output_dir}"
+                    ) from None
+                number += 1
+                continue
+            return report, md_path
+    except OSError as exc:
+        raise OutputError(
+            f"could not write the report to {output_dir}: {_os_reason(exc)}"
+        ) from None
+
+
+def _os_reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def check_output_dir(output_dir: Path) -> list[str]:
+    """Refuse an --output-dir that cannot take reports (UsageError), and clean up orphans.
+
+    Returns one line per orphan removed: a temporary file, or an incident_<id>.json or .md
+    without its twin, older than ORPHAN_AGE_SECONDS (a run killed while publishing).
+    """
+    where = f"--output-dir {output_dir}"
+    if not output_dir.exists():
+        parent = next((p for p in output_dir.parents if p.exists()), Path("."))
+        if not parent.is_dir():
+            raise UsageError(f"{where}: {parent} is not a directory")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise UsageError(f"{where}: cannot create it in {parent} (permission denied)")
+        return []
+    if not output_dir.is_dir():
+        raise UsageError(f"{where}: not a directory")
+    try:  # as root, or on a read-only mount, os.access says nothing: try it
+        fd, probe = tempfile.mkstemp(dir=output_dir, prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UsageError(f"{where}: not writable ({_os_reason(exc)})") from None
+    return remove_orphans(output_dir)
+
+
+def remove_orphans(output_dir: Path, now: float | None = None) -> list[str]:
+    """Remove what a killed writer left here; one line per file removed."""
+    now = time.time() if now is None else now
+    notes = []
+    for path in sorted(output_dir.iterdir()):
+        name = path.name
         try:
-            if md_path.exists():
-                raise FileExistsError(md_path)
-            _publish(json_path, report.model_dump_json(indent=2) + "\n")
-        except FileExistsError:
-            if fixed_id:
-                raise UsageError(
-                    f"a report for incident {report.incident_id} already exists in {output_dir}"
-                ) from None
-            number += 1
+            if now - path.lstat().st_mtime < ORPHAN_AGE_SECONDS:
+                continue
+            if name.startswith(_TEMP_PREFIX) and name.endswith(_TEMP_SUFFIX):
+                why = "an unfinished temporary file"
+            elif _REPORT_FILE.fullmatch(name) and not path.with_suffix(_TWIN[path.suffix]).exists():
+                why = f"its {_TWIN[path.suffix]} twin is missing"
+            else:
+                continue
+            path.unlink()
+        except FileNotFoundError:
+            continue  # another run cleaned it first
+        except OSError as exc:
+            notes.append(f"could not remove orphan {path}: {_os_reason(exc)}")
             continue
-        _publish(md_path, render_markdown(report))
-        return report, md_path
+        notes.append(f"removed orphan {path} ({why}: a run was killed while publishing)")
+    return notes
+
+
+_REPORT_FILE = re.compile(r"incident_[A-Za-z0-9][A-Za-z0-9_-]{0,63}\.(?:md|json)")
+_TWIN = {".md": ".json", ".json": ".md"}
 
 
 class LocalFiles:

@@ -9,8 +9,14 @@ Every failure surfaces as one UsageError (bad target) or UploadError (the copy f
 
 import os
 import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from google.api_core.exceptions import PreconditionFailed
 from google.api_core.retry import Retry
@@ -35,6 +41,12 @@ _CONNECT_TIMEOUT = 5.0
 # How many incident ids one report may try before giving up: each try is one listing and one
 # create-only upload, and only a task that loses a race for the same id tries again.
 MAX_ID_ATTEMPTS = 100
+# A server that trickles a byte every few seconds never trips a per-request read timeout, so
+# the whole delivery (listing, every object, every retry) runs against one deadline.
+DEADLINE_ENV = "INCIDENT_COMMANDER_UPLOAD_DEADLINE"
+DEFAULT_DEADLINE = 60.0
+
+T = TypeVar("T")
 
 
 class ReportExists(UploadError):
@@ -196,6 +208,43 @@ def _listed(target: GcsTarget, name_prefix: str, timeout: float = 10.0) -> set[s
         return set()
 
 
+def upload_deadline(env: Mapping[str, str] = os.environ) -> float:
+    """Seconds the whole upload may take: INCIDENT_COMMANDER_UPLOAD_DEADLINE, default 60."""
+    text = env.get(DEADLINE_ENV)
+    if text is None:
+        return DEFAULT_DEADLINE
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 86400:
+        raise UsageError(f"{DEADLINE_ENV} must be a number of seconds in (0, 86400], got {text!r}")
+    return value
+
+
+def _by(deadline: float, total: float, what: str, call: Callable[[], T]) -> T:
+    """`call()`, or UploadError if it has not returned by `deadline` (time.monotonic()).
+
+    The call runs in a daemon thread, abandoned at the deadline: the process never waits for
+    it, and a create-only upload that completes later overwrites nothing.
+    """
+    result: Future[T] = Future()
+
+    def target() -> None:
+        try:
+            result.set_result(call())
+        except BaseException as exc:  # handed to the waiting thread, which raises it
+            result.set_exception(exc)
+
+    threading.Thread(target=target, name="gcs-upload", daemon=True).start()
+    try:
+        return result.result(timeout=max(0.0, deadline - time.monotonic()))
+    except TimeoutError:
+        raise UploadError(
+            f"{what}: not done within the upload deadline of {total:g} s ({DEADLINE_ENV})"
+        ) from None
+
+
 class GcsUpload:
     """Uploads the files written so far under ARTIFACTS_GCS_DIR, never over an existing object.
 
@@ -203,23 +252,32 @@ class GcsUpload:
     holds a report with this id (listed, or refused by the create-only upload of the .md),
     the local sink re-publishes the report under the next id free in both places and the
     upload is tried again, at most MAX_ID_ATTEMPTS times. A fixed --incident-id never moves:
-    its upload fails instead (exit 3, the local report kept).
+    its upload fails instead (exit 3, the local report kept). The whole delivery has one
+    deadline (`deadline` seconds, else INCIDENT_COMMANDER_UPLOAD_DEADLINE, else 60).
     """
 
-    def __init__(self, target: GcsTarget, local: LocalFiles | None = None):
+    def __init__(
+        self, target: GcsTarget, local: LocalFiles | None = None, deadline: float | None = None
+    ):
         self.target = target
         self.local = local
+        self.deadline = upload_deadline() if deadline is None else deadline
 
     def deliver(self, delivery: Delivery) -> None:
+        end = time.monotonic() + self.deadline
         movable = self.local is not None and not self.local.incident_id and bool(delivery.files)
         taken: set[str] = set()
         for _ in range(MAX_ID_ATTEMPTS):
             if movable:
-                taken |= _listed(self.target, f"incident_{id_prefix(delivery.report)}")
+                prefix = f"incident_{id_prefix(delivery.report)}"
+                what = f"could not list {self.target.uri(prefix)}*"
+                taken |= _by(end, self.deadline, what, partial(_listed, self.target, prefix))
                 if delivery.files[0].name in taken or delivery.files[1].name in taken:
                     self.local.renumber(delivery, taken)
+            what = f"could not upload to {self.target.uri('')}"
+            upload = partial(upload_reports, self.target, list(delivery.files))
             try:
-                delivery.links += upload_reports(self.target, delivery.files)
+                delivery.links += _by(end, self.deadline, what, upload)
                 return
             except ReportExists as exc:
                 if not movable or exc.index != 0:

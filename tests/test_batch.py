@@ -89,6 +89,9 @@ def execution(tmp_path: Path, bundles: Path, gcs, name: str, tasks: int = 4) -> 
     return reported
 
 
+# Slow (about 45 s: two 4-task executions); CI runs it (`pytest -m slow`). The id clash it
+# proves is also covered by test_two_tasks_forced_onto_the_same_id_keep_both_reports.
+@pytest.mark.slow
 def test_four_tasks_share_twelve_bundles_and_never_overwrite(tmp_path, bundles, gcs_emulator):
     first = execution(tmp_path, bundles, gcs_emulator, "first")
     names = sorted(p.name for p in bundles.iterdir())

@@ -83,7 +83,8 @@ def test_second_run_gets_the_next_id_and_leaves_the_first_untouched(tmp_path):
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, args, env, needle):
-    run = cli(tmp_path, "--now", NOW, *args, env=env)
+    now = [] if "--bundle" in args else ["--now", NOW]  # a bundle is its own clock
+    run = cli(tmp_path, *now, *args, env=env)
     assert run.returncode == 2, run.stdout + run.stderr
     lines = (run.stdout + run.stderr).strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], lines

@@ -271,7 +271,10 @@ def test_dockerfile_final_stage() -> None:
     final = instructions[froms[-1] :]
     users = [rest for k, rest in final if k == "USER"]
     assert users and re.fullmatch(r"[1-9]\d*(:\d+)?", users[-1]), f"USER must be numeric: {users}"
-    assert ("ENTRYPOINT", '["python", "main.py"]') in final
+    assert (
+        "ENTRYPOINT",
+        '["tini", "--", "python", "main.py"]',
+    ) in final  # an init: SIGTERM as PID 1
     copies = [rest for k, rest in final if k == "COPY"]
     assert any("--from=builder" in c and "/app/.venv" in c for c in copies)
     assert any(c.split()[0] == "." for c in copies), "the final stage must copy the source"

@@ -98,7 +98,7 @@ def test_garbage_tool_arguments_end_in_a_bounded_failure_with_a_partial_report(t
     assert len(report["anomalies"]) == 5  # what was gathered is kept
 
 
-def test_sigterm_writes_a_partial_report_and_exits_1(tmp_path):
+def test_sigterm_writes_a_partial_report_and_exits_143(tmp_path):
     with FakeModelServer("slow", delay=30) as server:
         env = {**_remote_env(server, timeout="60")}
         proc = subprocess.Popen(
@@ -114,7 +114,7 @@ def test_sigterm_writes_a_partial_report_and_exits_1(tmp_path):
             time.sleep(0.1)
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 1, out + err
+    assert proc.returncode == 143, out + err  # stopped by SIGTERM (README: exit codes)
     assert "cancelled" in err and "Traceback" not in err
     (json_path,) = [p for p in reports(tmp_path / "rca_reports") if p.suffix == ".json"]
     report = json.loads(json_path.read_text())

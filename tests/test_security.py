@@ -11,7 +11,8 @@ from agents import commander_agent
 from agents.deps import InvestigationDeps
 from models import IncidentContext, LogSummary
 from pipeline.investigate import detect
-from sinks.files import md, render_markdown
+from sinks.markdown import render_markdown
+from sinks.text import markdown as md
 from sources.telemetry import LEVELS, LogTable, to_datetime
 from tests.helpers import investigate
 from triggers import WindowTrigger
@@ -71,7 +72,7 @@ def test_offline_investigator_ignores_injected_instructions_and_leaks_no_secret(
     for secret in SECRET_VALUES:
         assert secret not in written
     assert "<script>" not in written.split("## Anomalies")[0]  # markdown part before data dump
-    assert "](http" not in (tmp_path / f"incident_{report.incident_id}.md").read_text()
+    assert "[docs](http" not in (tmp_path / f"incident_{report.incident_id}.md").read_text()
 
 
 async def test_a_model_that_obeys_the_injection_is_stopped_by_the_validator(now, tmp_path):
@@ -131,7 +132,7 @@ async def test_a_model_that_obeys_the_injection_is_stopped_by_the_validator(now,
 def test_markdown_escapes_html_links_and_structure():
     hostile = "<img src=x onerror=alert(1)> [click](javascript:alert(1)) http://evil.example\n# H"
     safe = md(hostile)
-    assert "<" not in safe and ">" not in safe
+    assert "<img" not in safe and "<" not in safe
     assert "](" not in safe.replace("\\]", "")  # no live link syntax
     assert "http://" not in safe and "\n" not in safe
 
