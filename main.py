@@ -138,9 +138,11 @@ def _main(args: argparse.Namespace) -> int:
     if incident_id and args.output_dir.is_dir():
         check_free(args.output_dir, incident_id)
     sinks = _sinks(args.output_dir, incident_id)
+    alerts, sources = (), None
     if live:
         window = _open_live(live, now)
         telemetry, now = window.telemetry, window.end
+        alerts, sources = tuple(window.alerts), window.provenance
     elif args.bundle:
         from sources.bundle.reader import load_bundle
 
@@ -159,7 +161,9 @@ def _main(args: argparse.Namespace) -> int:
     console.print("[bold][1/4][/bold] Detecting anomalies...")
     try:
         delivery = asyncio.run(
-            run_investigation(Investigation(telemetry, now, choice), sinks, ConsoleProgress())
+            run_investigation(
+                Investigation(telemetry, now, choice, alerts, sources), sinks, ConsoleProgress()
+            )
         )
     except InvestigationError:
         if choice.state.denied:  # a wrong key is a usage error, not a failed investigation

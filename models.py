@@ -140,5 +140,7 @@ class RCAReport(RCADraft):
     metrics_summary: str | None = None
     log_summary: LogSummary | None = None
     usage: dict[str, AgentUsage] = Field(default_factory=dict)
+    # A live investigation's provenance: source URLs (no credentials), window, step, alerts.
+    sources: dict | None = None
 
     _utc = field_validator("triggered_at")(_as_utc)

@@ -54,6 +54,8 @@ class Investigation:
     telemetry: Telemetry
     now: datetime  # end of the data: "now" for the investigation
     choice: ModelChoice
+    alerts: tuple = ()  # firing alerts (sources.live.alerts.Alert): anomalies of their services
+    sources: dict | None = None  # where a live investigation's data came from, for the report
 
 
 def detect(telemetry: Telemetry, trigger: WindowTrigger) -> list[MetricAnomaly]:
@@ -125,6 +127,11 @@ async def run_investigation(
     telemetry = with_rates(inv.telemetry)
     trigger = WindowTrigger(**telemetry.trigger)
     anomalies = detect(telemetry, trigger)
+    if inv.alerts:  # a firing alert is an anomaly of its service even when the trigger is quiet
+        from sources.live.focus import alert_anomalies
+
+        anomalies += alert_anomalies(telemetry, inv.alerts, anomalies)
+        anomalies.sort(key=lambda a: (a.timestamp, a.metric))
     progress.detected(anomalies)
     if not anomalies:
         return None
@@ -143,7 +150,7 @@ async def run_investigation(
         failure = f"internal error: {_reason(exc)}"
     if failure is not None:
         report = assemble_report(deps, None, failure=failure)
-    report = _stamp(report, inv.choice, gathered)
+    report = _stamp(report, inv.choice, gathered, inv.sources)
     delivery = Delivery(report)
     try:
         for sink in sinks:
@@ -188,10 +195,13 @@ async def _agents(
     return done.output
 
 
-def _stamp(report: RCAReport, choice: ModelChoice, gathered: Gathered) -> RCAReport:
+def _stamp(
+    report: RCAReport, choice: ModelChoice, gathered: Gathered, sources: dict | None
+) -> RCAReport:
     """What only the pipeline knows: the model asked, who answered, the fallback, usage."""
     return report.model_copy(
         update={
+            "sources": sources,
             "model": choice.name,
             "answered_by": list(dict.fromkeys(gathered.answered_by)),
             "fell_back": choice.state.fell_back,

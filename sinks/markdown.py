@@ -128,8 +128,28 @@ def _header(r: RCAReport) -> list[str]:
         f"- **Affected services:** {affected}",
         f"- **Model asked:** {markdown(r.model)}; **answers from:** {markdown(by)}",
         f"- **Fell back:** {fell}",
+        *_sources(r.sources),
         "",
     ]
+
+
+def _sources(p: dict | None) -> list[str]:
+    """Where a live investigation's data came from, and the alert that started it."""
+    if not p:
+        return []
+    where = ", ".join(markdown(str(v)) for v in (p.get("sources") or {}).values())
+    window = p.get("window") or {}
+    lines = [
+        f"- **Sources:** {where or 'none'}; window {markdown(str(window.get('from')))} to "
+        f"{markdown(str(window.get('to')))}, step {p.get('step_seconds')} s"
+    ]
+    for a in p.get("alerts") or []:
+        lines.append(
+            f"- **Alert:** {markdown(str(a.get('alertname')))} ({markdown(str(a.get('status')))}"
+            f", since {markdown(str(a.get('startsAt')))}, fingerprint "
+            f"{markdown(str(a.get('fingerprint')))})"
+        )
+    return lines
 
 
 def _finding(i: int, f: Finding, steps: list[str]) -> list[str]:

@@ -2,6 +2,7 @@
 stack frames on changed lines, counters, metric meaning, and reports that do not depend on
 the hash seed."""
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -159,3 +160,31 @@ def test_a_counter_is_read_through_its_rate_across_a_reset():
 def test_metric_meaning_by_whole_words(metric, unit, memory, requests):
     c = _c(metric, unit=unit)
     assert (is_memory(c), is_request_rate(c)) == (memory, requests)
+
+
+def test_a_firing_alert_is_an_anomaly_of_its_service_when_the_trigger_is_quiet(tmp_path):
+    from agents.llm import choose
+    from pipeline.investigate import Investigation, run_investigation
+    from sinks.files import LocalFiles
+    from sources.live.alerts import Alert
+
+    rng = np.random.default_rng(4)
+    t = np.datetime64("2026-05-01T11:00:00", "ms") + np.arange(360) * np.timedelta64(10_000, "ms")
+    info = MetricInfo("checkout_latency_p99", "checkout", "ms")
+    quiet = Series(info, t, 200 + 5 * rng.standard_normal(360))
+    store = TelemetryStore("quiet", {info.name: info}, {info.name: quiet})
+    now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    alert = Alert(
+        "CheckoutSlow", "f1", "firing", now - timedelta(minutes=20), None, "checkout", {}, {}
+    )
+    choice = choose("offline", {})
+    assert asyncio.run(run_investigation(Investigation(store, now, choice), [])) is None
+    delivery = asyncio.run(
+        run_investigation(
+            Investigation(store, now, choice, (alert,), {"alerts": [alert.record()]}),
+            [LocalFiles(tmp_path)],
+        )
+    )
+    report = delivery.report
+    assert [a.service for a in report.anomalies] == ["checkout"]
+    assert report.sources == {"alerts": [alert.record()]}

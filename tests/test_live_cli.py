@@ -170,6 +170,13 @@ def test_the_alertmanager_payload_drives_the_investigation(incident, alert_paylo
     done = run(tmp_path, "--config", str(config), "--alert", "alert.json", "--to", TO)
     assert done.returncode == 0, done.stderr
     assert findings(tmp_path / "rca_reports") == expected
+    # The report records where the data came from and the alert that started it.
+    [path] = [p for p in reports(tmp_path / "rca_reports") if p.suffix == ".json"]
+    sources = json.loads(path.read_text())["sources"]
+    assert sources["sources"]["prometheus"].startswith("http://127.0.0.1:")
+    [alert] = sources["alerts"]
+    assert (alert["alertname"], alert["status"]) == ("CheckoutLatencyHigh", "firing")
+    assert "**Alert:** CheckoutLatencyHigh (firing" in path.with_suffix(".md").read_text()
 
 
 def test_config_and_alert_from_the_environment_as_in_cloud_run(incident, alert_payload, tmp_path):
