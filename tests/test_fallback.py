@@ -54,7 +54,15 @@ def _remote_env(server: FakeModelServer, timeout: str = "2") -> dict:
     }
 
 
-@pytest.mark.parametrize("mode", ["500", "429", "drop"])
+# A 500 and a dropped connection take the same path as a 429: those two run with the long runs.
+@pytest.mark.parametrize(
+    "mode",
+    [
+        "429",
+        pytest.param("500", marks=pytest.mark.slow),
+        pytest.param("drop", marks=pytest.mark.slow),
+    ],
+)
 def test_remote_failure_falls_back_to_the_offline_investigator(tmp_path, mode):
     with FakeModelServer(mode) as server:
         run = cli(tmp_path, "--now", NOW, env=_remote_env(server))

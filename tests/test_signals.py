@@ -25,8 +25,11 @@ from tests.fake_model_server import FakeModelServer
 from tests.helpers import NOW_TEXT as NOW
 from tests.helpers import ROOT, reports
 
+# SIGINT takes the same path as SIGTERM with another code: it runs with the long runs (CI).
 SIGNALS = pytest.mark.parametrize(
-    ("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["SIGTERM", "SIGINT"]
+    ("sig", "code"),
+    [(signal.SIGTERM, 143), pytest.param(signal.SIGINT, 130, marks=pytest.mark.slow)],
+    ids=["SIGTERM", "SIGINT"],
 )
 
 
