@@ -5,6 +5,7 @@ data fields; nothing in a message can change which lines are read or what is com
 """
 
 import re
+import threading
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -97,7 +98,12 @@ def tags(message: str) -> list[str]:
 
 def dependencies(message: str, emitter: str, known: tuple[str, ...]) -> list[str]:
     """Other services or hosts a message names as something it talks to."""
-    found = [s for s in known if s != emitter and re.search(rf"\b{re.escape(s)}\b", message)]
+    # `s in message` first: the same answer, without a regular expression for most names.
+    found = [
+        s
+        for s in known
+        if s != emitter and s in message and re.search(rf"\b{re.escape(s)}\b", message)
+    ]
     for pattern in (_HOST, _NAMED_HOST, _AFTER_WORD):
         for m in pattern.finditer(message):
             name = next(g for g in m.groups() if g).lower()
@@ -111,6 +117,78 @@ def dependencies(message: str, emitter: str, known: tuple[str, ...]) -> list[str
                 continue
             if name != emitter and name not in _NOT_A_SERVICE and name not in found:
                 found.append(name)
+    return found
+
+
+# Per-line facts as columns of the table (LogTable.derived), each line's computed once, the
+# first time a tool reads it; tools then count and slice arrays. Tools run in worker threads,
+# so a lock guards the filling.
+_DERIVED = threading.Lock()
+_NO_TAGS_YET = np.uint16(0xFFFF)  # a mask no line can have: 8 tags use the low 8 bits
+TAG_NAMES = tuple(TAG_PATTERNS)
+
+
+def signature_codes(table: LogTable, idx: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Codes of the signatures of lines `idx`, and the texts those codes index."""
+    idx = np.asarray(idx, dtype=np.int64)
+    with _DERIVED:
+        if "signature" not in table.derived:
+            table.derived["signature"] = (np.full(len(table), -1, np.int32), [], {})
+        codes, texts, index = table.derived["signature"]
+        for i in idx[codes[idx] < 0].tolist():
+            sig = signature(table.messages[i])
+            code = index.get(sig)
+            if code is None:
+                code = index[sig] = len(texts)
+                texts.append(sig)
+            codes[i] = code
+        return codes[idx], texts
+
+
+def tag_masks(table: LogTable, idx: np.ndarray) -> np.ndarray:
+    """Bit masks of the tags (bit k: TAG_NAMES[k]) of lines `idx`."""
+    idx = np.asarray(idx, dtype=np.int64)
+    with _DERIVED:
+        if "tags" not in table.derived:
+            table.derived["tags"] = np.full(len(table), _NO_TAGS_YET, np.uint16)
+        masks = table.derived["tags"]
+        for i in idx[masks[idx] == _NO_TAGS_YET].tolist():
+            message = table.messages[i]
+            masks[i] = sum(1 << k for k, p in enumerate(TAG_PATTERNS.values()) if p.search(message))
+        return masks[idx]
+
+
+def tag_names(mask: int) -> list[str]:
+    return [name for k, name in enumerate(TAG_NAMES) if mask >> k & 1]
+
+
+def line_dependencies(
+    table: LogTable, idx: np.ndarray, emitter: str, known: tuple[str, ...]
+) -> list[list[str]]:
+    """Per line of `idx`: what its message and its address attributes (url=, peer=) name."""
+    key = ("dependencies", emitter, known)
+    return per_line(table, key, idx, lambda i: _named(table, i, emitter, known))
+
+
+def per_line(table: LogTable, key: tuple, idx: np.ndarray, compute) -> list:
+    """compute(i) for every line i of `idx`, each computed once per table and `key`."""
+    with _DERIVED:
+        memo = table.derived.setdefault(key, {})
+        out = []
+        for i in np.asarray(idx, dtype=np.int64).tolist():
+            found = memo.get(i)
+            if found is None:
+                found = memo[i] = compute(i)
+            out.append(found)
+        return out
+
+
+def _named(table: LogTable, i: int, emitter: str, known: tuple[str, ...]) -> list[str]:
+    found = dependencies(table.messages[i], emitter, known)
+    if table.attributes is not None and table.attributes[i]:
+        for key, text in table.attributes[i].items():  # structured logs: url=, peer=
+            if isinstance(text, str) and key.lower() in _ADDRESS_KEYS:
+                found += dependencies(f"host={text}" if "/" not in text else text, emitter, known)
     return found
 
 
@@ -174,23 +252,36 @@ def entry(table: LogTable, i: int) -> LogEntry:
 
 def signatures(table: LogTable, idx: np.ndarray, top: int = 8) -> list[Signature]:
     """The most frequent signatures among the lines `idx`, most severe first among equals."""
-    groups: dict[tuple[str, int], list[int]] = {}
-    for i in idx:
-        groups.setdefault((signature(table.messages[i]), int(table.levels[i])), []).append(int(i))
-    ranked = sorted(groups.items(), key=lambda kv: (-len(kv[1]), -kv[0][1]))[:top]
-    return [
-        Signature(
-            signature=sig,
-            level=LEVELS[level],
-            count=len(rows),
-            services=sorted({table.service_names[table.services[i]] for i in rows}),
-            first_seen=to_datetime(table.timestamps[rows[0]]),
-            last_seen=to_datetime(table.timestamps[rows[-1]]),
-            tags=tags(table.messages[rows[-1]]),
-            sample=table.messages[rows[-1]],
+    idx = np.asarray(idx, dtype=np.int64)
+    if not len(idx):
+        return []
+    codes, texts = signature_codes(table, idx)
+    levels = table.levels[idx].astype(np.int64)
+    keys, first, group, counts = np.unique(
+        codes.astype(np.int64) * len(LEVELS) + levels,
+        return_index=True,
+        return_inverse=True,
+        return_counts=True,
+    )
+    # Most lines first, then the most severe, then the group seen first (a stable sort's order).
+    ranked = np.lexsort((first, -(keys % len(LEVELS)), -counts))[:top]
+    out = []
+    for g in ranked.tolist():
+        rows = idx[group == g]
+        last = int(rows[-1])
+        out.append(
+            Signature(
+                signature=texts[int(keys[g]) // len(LEVELS)],
+                level=LEVELS[int(keys[g]) % len(LEVELS)],
+                count=len(rows),
+                services=sorted({table.service_names[s] for s in np.unique(table.services[rows])}),
+                first_seen=to_datetime(table.timestamps[rows[0]]),
+                last_seen=to_datetime(table.timestamps[last]),
+                tags=tag_names(int(tag_masks(table, rows[-1:])[0])),
+                sample=table.messages[last],
+            )
         )
-        for (sig, level), rows in ranked
-    ]
+    return out
 
 
 def _level_counts(table: LogTable, idx: np.ndarray) -> dict[str, int]:
@@ -243,9 +334,8 @@ def service_details(
     after = table.select(service=service, start=onset, end=end)
     warn = LEVELS.index("WARN")
     err = LEVELS.index("ERROR")
-    before_sigs = Counter(
-        signature(table.messages[i]) for i in before[table.levels[before] >= warn]
-    )
+    before_codes, texts = signature_codes(table, before[table.levels[before] >= warn])
+    before_sigs = {texts[c]: n for c, n in Counter(before_codes.tolist()).items()}
     after_warn = after[table.levels[after] >= warn]
     span = (table.timestamps[0], table.timestamps[-1]) if len(table) else (None, None)
     minutes_before = (
@@ -264,16 +354,11 @@ def service_details(
     new = new[:6]
     tag_counts: Counter[str] = Counter()
     deps: Counter[str] = Counter()
-    for i in after_warn:
-        message = table.messages[i]
-        tag_counts.update(tags(message))
-        deps.update(dependencies(message, service, known))
-        if table.attributes is not None and table.attributes[i]:
-            for key, text in table.attributes[i].items():  # structured logs: url=, peer=
-                if isinstance(text, str) and key.lower() in _ADDRESS_KEYS:
-                    deps.update(
-                        dependencies(f"host={text}" if "/" not in text else text, service, known)
-                    )
+    named_by_line = line_dependencies(table, after_warn, service, known)
+    for mask, named in zip(tag_masks(table, after_warn).tolist(), named_by_line, strict=True):
+        if mask:
+            tag_counts.update(tag_names(mask))
+        deps.update(named)
     errors_after = after[table.levels[after] >= err]
     everything = table.select(service=service)
     return ServiceLogDetails(
@@ -305,10 +390,7 @@ def _lead_up(
     """ERROR+ lines in the LEAD_MINUTES before onset whose signature was not seen earlier."""
     errors = before[table.levels[before] >= LEVELS.index("ERROR")]
     cut = to_datetime64(onset - timedelta(minutes=LEAD_MINUTES))
-    early = {signature(table.messages[i]) for i in errors[table.timestamps[errors] < cut]}
-    late = [
-        i
-        for i in errors[table.timestamps[errors] >= cut]
-        if signature(table.messages[i]) not in early
-    ]
-    return _samples(table, np.array(late, dtype=np.int64), limit)
+    codes, _ = signature_codes(table, errors)
+    is_early = table.timestamps[errors] < cut
+    late = errors[~is_early & ~np.isin(codes, codes[is_early])]
+    return _samples(table, late, limit)

@@ -75,6 +75,10 @@ class LogTable:
     messages: np.ndarray
     service_names: tuple[str, ...]
     attributes: np.ndarray | None = None
+    # Per-line facts derived from the columns above (error signatures, tags, names of
+    # dependencies), filled by evidence/logs.py once and read by every later tool call.
+    # Not an argument: a table made with dataclasses.replace starts with its own, empty.
+    derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def empty(cls) -> "LogTable":
