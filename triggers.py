@@ -1,12 +1,11 @@
 """Anomaly detection: the WindowTrigger, and the anomalies it fires grouped per metric."""
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
 from models import AnomalyGroup, Direction, MetricAnomaly
-from sources.telemetry import to_datetime
 
 
 @dataclass(frozen=True)
@@ -100,25 +99,30 @@ class WindowTrigger:
         direction: Direction = "above",
     ) -> list[MetricAnomaly]:
         """One MetricAnomaly per point that fires."""
-        order = np.argsort(timestamps, kind="stable")
-        timestamps, values = timestamps[order], np.asarray(values, dtype=np.float64)[order]
+        values = np.asarray(values, dtype=np.float64)
+        t = timestamps.astype("datetime64[ms]", copy=False).view(np.int64)
+        if len(t) > 1 and not np.all(t[1:] >= t[:-1]):  # sorted already: a stable sort keeps it
+            order = np.argsort(timestamps, kind="stable")
+            timestamps, values, t = timestamps[order], values[order], t[order]
         sign = 1.0 if direction == "above" else -1.0  # a fall is a rise of the negated series
         fired, mean_c, var, centre = self.for_series(timestamps)._scan(timestamps, sign * values)
         idx = np.flatnonzero(fired)
         mean, sigma = sign * (mean_c[idx] + centre), np.sqrt(var[idx])
         threshold = mean + sign * self.threshold_multiplier * sigma
+        # Plain floats and ints first: a numpy scalar per field would cost more than the model.
+        columns = (values[idx], threshold, t[idx], mean, sigma)
         return [
             MetricAnomaly(
                 metric=metric,
                 service=service,
-                value=float(values[i]),
-                threshold=float(threshold[k]),
-                timestamp=to_datetime(timestamps[i]),
-                baseline_mean=float(mean[k]),
-                baseline_std=float(sigma[k]),
+                value=value,
+                threshold=limit,
+                timestamp=datetime.fromtimestamp(ms / 1000, UTC),  # as to_datetime does
+                baseline_mean=mu,
+                baseline_std=sd,
                 direction=direction,
             )
-            for k, i in enumerate(idx)
+            for value, limit, ms, mu, sd in zip(*(c.tolist() for c in columns), strict=True)
         ]
 
 
@@ -152,9 +156,19 @@ def _grid_sums(n: int, step: int, prefix: np.ndarray, guard: int, window: int):
 
 
 def _searched_sums(t: np.ndarray, prefix: np.ndarray, guard: int, window: int):
-    lo = np.searchsorted(t, t - guard - window)
-    hi = np.searchsorted(t, t - guard)
+    lo = _sorted_positions(t, t - guard - window)
+    hi = _sorted_positions(t, t - guard)
     return prefix[0, hi] - prefix[0, lo], prefix[1, hi] - prefix[1, lo], (hi - lo).astype(float)
+
+
+def _sorted_positions(t: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """np.searchsorted(t, q) for sorted t and sorted q of the same length, by one merge.
+
+    A stable argsort of two sorted runs is a linear merge (timsort), about 1.5x faster than
+    n binary searches; q first, so a q equal to some t lands before it, as side="left" does.
+    """
+    order = np.argsort(np.concatenate((q, t)), kind="stable")
+    return np.flatnonzero(order < len(q)) - np.arange(len(q))
 
 
 def incident_start(anomalies: list[MetricAnomaly], run: int = 3) -> datetime:

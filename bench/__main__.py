@@ -8,6 +8,7 @@ section, a minute of subprocesses and a slow fake model, runs only in full mode)
 """
 
 import argparse
+import shutil
 import sys
 import tempfile
 import time
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import context_size, end_to_end, machine, scale, startup, trigger_speed
+from bench import context_size, end_to_end, machine, references, scale, startup, trigger_speed
 from bench.results import Result, all_passed, show, table, write_json
 
 
@@ -28,9 +29,11 @@ class Sizes:
     bundle_logs: int
     startup_runs: int
     scale_bundles: int  # 0: skip the scale section
+    big_points: int = 0  # a second, 4x larger bundle (0: none): does time grow linearly?
+    big_logs: int = 0
 
 
-FULL = Sizes(2_000_000, 20_000, 5, 2_000_000, 300_000, 7, 12)
+FULL = Sizes(2_000_000, 20_000, 5, 2_000_000, 300_000, 7, 12, 8_000_000, 1_200_000)
 QUICK = Sizes(20_000, 5_000, 1, 60_000, 10_000, 1, 0)
 
 SECTIONS = {
@@ -38,6 +41,7 @@ SECTIONS = {
     "end-to-end": "2. End-to-end offline runs of the real CLI (subprocess)",
     "context": "3. Model-visible context of the default investigation",
     "start-up": "4. Process start-up",
+    "ratios": "6. Against the best alternatives (issue 17), measured in this run",
     "scale": "5. Many incidents: 1 task against 4, --concurrency against a 200 ms model",
 }
 
@@ -46,16 +50,31 @@ def _sections(sizes: Sizes, workdir: Path) -> list[tuple[str, Callable[[], list[
     def e2e() -> list[Result]:
         (workdir / "default").mkdir()
         (workdir / "bundle").mkdir()
-        return end_to_end.default_scenario(workdir / "default") + end_to_end.large_bundle(
+        results = end_to_end.default_scenario(workdir / "default") + end_to_end.large_bundle(
             workdir / "bundle", sizes.bundle_points, sizes.bundle_logs
         )
+        if sizes.big_points:
+            (workdir / "big").mkdir()
+            big = end_to_end.large_bundle(workdir / "big", sizes.big_points, sizes.big_logs)
+            results += big + [end_to_end.growth(results[2], big[0], sizes)]
+            shutil.rmtree(workdir / "big")  # 600 MB the later sections need not keep
+        return results
 
-    return [
-        ("trigger", lambda: trigger_speed.run(sizes.points, sizes.ref_points, sizes.repeats)),
-        ("end-to-end", e2e),
-        ("context", context_size.run),
-        ("start-up", lambda: startup.run(sizes.startup_runs, warm_up=sizes.startup_runs > 1)),
-    ] + ([("scale", lambda: scale.run(sizes.scale_bundles))] if sizes.scale_bundles else [])
+    def ratios() -> list[Result]:
+        return references.trigger(sizes.points, sizes.repeats) + references.loading(
+            workdir / "bundle" / "bundle"
+        )
+
+    return (
+        [
+            ("trigger", lambda: trigger_speed.run(sizes.points, sizes.ref_points, sizes.repeats)),
+            ("end-to-end", e2e),
+            ("context", context_size.run),
+            ("start-up", lambda: startup.run(sizes.startup_runs, warm_up=sizes.startup_runs > 1)),
+        ]
+        + ([("scale", lambda: scale.run(sizes.scale_bundles))] if sizes.scale_bundles else [])
+        + [("ratios", ratios)]
+    )
 
 
 def _run_section(name: str, fn: Callable[[], list[Result]]) -> list[Result]:

@@ -42,7 +42,7 @@ from sinks.files import LocalFiles
 SECTION = "context"
 NOW = datetime(2026, 3, 15, 14, 30, tzinfo=UTC)
 CHARS_PER_TOKEN = 4
-TARGET_TOKENS = 40_000
+TARGET_TOKENS = 25_000  # issue 17; was 40,000
 AGENTS = ("metrics", "logs", "commander")
 CATEGORIES = ("instructions", "tool definitions", "prompts", "tool results", "model replies")
 

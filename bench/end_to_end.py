@@ -111,3 +111,19 @@ def large_bundle(workdir: Path, n_points: int, n_logs: int) -> list[Result]:
     label = f"bundle {n_points:,} pts + {n_logs:,} logs"
     note = f"bundle of {size_mib:.0f} MiB on disk, generated in {generated:.1f} s (not counted)"
     return _results(label, run, note)
+
+
+def growth(small: Result, big: Result, sizes) -> Result:
+    """Wall time of the larger bundle over the smaller: at most their ratio of points."""
+    factor = sizes.big_points / sizes.bundle_points
+    if small.value is None or big.value is None:
+        return Result(SECTION, "bundle wall time, 4x points", None, "x", "", False, "no time")
+    ratio = big.value / small.value
+    return Result(
+        SECTION,
+        f"bundle wall time, {sizes.big_points:,} / {sizes.bundle_points:,} pts",
+        ratio,
+        "x",
+        f"<= {factor:g}x (linear)",
+        ratio <= factor,
+    )

@@ -8,6 +8,7 @@ where it left the noise, not where it crossed the threshold), and it ends at the
 still-anomalous point before a calm of `merge_gap` points. Each direction is judged on its own.
 """
 
+import weakref
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal
@@ -123,36 +124,87 @@ def detect_episodes(
 
     `bad_when` "rises" or "falls" watches that direction only; None watches both.
     """
-    t, x, _ = _prepare(timestamps, values)
-    if len(t) < 2:
-        return []
-    base = _baseline(t, x, trigger, settings)
-    k = trigger.threshold_multiplier
-    episodes = []
-    for side in _sides(bad_when):
-        z = _deviation(x, base, side)
-        score = _score(z, trigger)
-        sign = 1.0 if side == "above" else -1.0
-        for span in _spans(z, t, trigger, settings, side):
-            inside = x[span.onset : span.end + 1]
-            level = float(base.level[span.onset])
-            sigma = float(base.sigma[span.onset])
-            episodes.append(
-                Episode(
-                    metric=metric,
-                    service=service,
-                    direction=side,
-                    onset=_utc(t[span.onset]),
-                    end=_utc(t[span.end]),
-                    ongoing=span.end == len(x) - 1,
-                    peak=float(inside.max() if side == "above" else inside.min()),
-                    baseline=level,
-                    threshold=level + sign * k * sigma,
-                    score=float(score[span.onset : span.end + 1].max()),
-                    points=span.end - span.onset + 1,
-                )
-            )
+    key = (metric, service, trigger, settings)
+    known = bad_when in _WATCHED  # an unknown value reaches _sides, which raises
+    found = {side: _cached(timestamps, values, (*key, side)) for side in _WATCHED.get(bad_when, ())}
+    if not known or None in found.values():
+        t, x, _ = _prepare(timestamps, values)
+        if len(t) < 2:
+            return []
+        base = _baseline(t, x, trigger, settings)
+        for side in _sides(bad_when):
+            if found.get(side) is None:
+                found[side] = _side_episodes(metric, service, t, x, base, trigger, settings, side)
+                _remember(timestamps, values, (*key, side), found[side])
+    episodes = [e for side_episodes in found.values() for e in side_episodes]
     return sorted(episodes, key=lambda e: (e.onset, e.direction))
+
+
+def _side_episodes(
+    metric: str,
+    service: str,
+    t: np.ndarray,
+    x: np.ndarray,
+    base: Baseline,
+    trigger: WindowTrigger,
+    settings: EpisodeSettings,
+    side: Side,
+) -> list[Episode]:
+    k = trigger.threshold_multiplier
+    z = _deviation(x, base, side)
+    score = _score(z, trigger)
+    sign = 1.0 if side == "above" else -1.0
+    episodes = []
+    for span in _spans(z, t, trigger, settings, side):
+        inside = x[span.onset : span.end + 1]
+        level = float(base.level[span.onset])
+        sigma = float(base.sigma[span.onset])
+        episodes.append(
+            Episode(
+                metric=metric,
+                service=service,
+                direction=side,
+                onset=_utc(t[span.onset]),
+                end=_utc(t[span.end]),
+                ongoing=span.end == len(x) - 1,
+                peak=float(inside.max() if side == "above" else inside.min()),
+                baseline=level,
+                threshold=level + sign * k * sigma,
+                score=float(score[span.onset : span.end + 1].max()),
+                points=span.end - span.onset + 1,
+            )
+        )
+    return episodes
+
+
+# Detection and the metric tools (evidence.metrics.compare) ask for the episodes of the same
+# series several times in a run: each direction's episodes are kept per pair of arrays. An
+# entry holds weak references to the arrays and is used only while they are the very objects
+# asked about (an id alone could be reused by a later array); series are never modified in
+# place. Episodes are small, and the oldest entries go first.
+_CACHE: dict[tuple, tuple[weakref.ref, weakref.ref, list[Episode]]] = {}
+_CACHE_SIZE = 256
+
+
+def _cached(timestamps, values, key: tuple) -> list[Episode] | None:
+    if not (isinstance(timestamps, np.ndarray) and isinstance(values, np.ndarray)):
+        return None
+    entry = _CACHE.get((id(timestamps), id(values), *key))
+    if entry is None or entry[0]() is not timestamps or entry[1]() is not values:
+        return None
+    return entry[2]
+
+
+def _remember(timestamps, values, key: tuple, episodes: list[Episode]) -> None:
+    if not (isinstance(timestamps, np.ndarray) and isinstance(values, np.ndarray)):
+        return
+    while len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)), None)
+    _CACHE[(id(timestamps), id(values), *key)] = (
+        weakref.ref(timestamps),
+        weakref.ref(values),
+        episodes,
+    )
 
 
 def _utc(ms: int) -> datetime:
@@ -177,6 +229,13 @@ def _baseline(
 
 def _window_ms(t: np.ndarray, trigger: WindowTrigger) -> float:
     return trigger.for_series(t.view("datetime64[ms]")).window_seconds * 1000
+
+
+_WATCHED: dict[str | None, tuple[Side, ...]] = {
+    "rises": ("above",),
+    "falls": ("below",),
+    None: ("above", "below"),
+}
 
 
 def _sides(bad_when: str | None) -> tuple[Side, ...]:

@@ -115,6 +115,8 @@ def test_table_marks_failures_and_informational_rows():
     assert all_passed(results[1:])
 
 
+# Slow (about 25 s: every benchmark section); CI runs it (`pytest -m slow`).
+@pytest.mark.slow
 def test_quick_run_reports_every_section(tmp_path):
     out = tmp_path / "bench.json"
     run = subprocess.run(
@@ -142,7 +144,7 @@ def test_quick_run_reports_every_section(tmp_path):
     by_section: dict[str, list[dict]] = {}
     for r in doc["results"]:
         by_section.setdefault(r["section"], []).append(r)
-    assert by_section.keys() == {"trigger", "end-to-end", "context", "start-up"}
+    assert by_section.keys() == {"trigger", "end-to-end", "context", "start-up", "ratios"}
     assert all(r["name"] != "section error" for r in doc["results"])
     agreement = [r for r in by_section["trigger"] if r["name"].startswith("fired masks agree")]
     assert len(agreement) == 3 and all(r["passed"] for r in agreement)
@@ -157,6 +159,10 @@ def test_quick_run_reports_every_section(tmp_path):
         "logs: peak RSS",
         "all agents: input tokens",
         "CLI overhead over pydantic_ai",
+        "--list-scenarios / import pydantic_ai",
+        "--help / import pydantic_ai",
+        "WindowTrigger.detect / fired",
+        "load_bundle / pyarrow csv+json parse",
     ):
         assert name in names, name
     for r in doc["results"]:

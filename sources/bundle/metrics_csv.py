@@ -32,6 +32,7 @@ _DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _TS_WIDTH = 40  # wider than any timestamp the fast path reads
 _VALUE_WIDTH = 32  # longer numbers take the per-row path
 _CHUNK = 1 << 18
+_BLOCK_BYTES = 1 << 23  # metrics.csv is parsed in blocks of about this many bytes
 # Timestamps outside these years are refused: every later step (windows, clocks, reports) can
 # then add or subtract days and hours without leaving datetime's range.
 FIRST_YEAR, LAST_YEAR = 1900, 2999
@@ -53,24 +54,30 @@ def read_metrics(path: Path, info: dict[str, MetricInfo]) -> dict[str, Series]:
     widths = (_TS_WIDTH, max([1, *map(len, encoded)]), _VALUE_WIDTH)
     if b'"' in data:  # quoted cells: let the csv module apply the quoting rules
         lines, (stamps, metrics, values) = _split_quoted(data, widths, where)
+        del data  # the columns are copies; the file's bytes would only add to the peak
+        codes = _metric_codes(metrics, encoded, lines, where)
+        ms = _timestamps_ms(stamps, lines, where)
+        points = _numbers(values, lines, where)
+        stamp_text, line_of = stamps.text, lambda i: int(lines[i])
     else:
-        lines, (stamps, metrics, values) = _split_plain(data, widths, where)
-    del data  # the columns are copies; the file's bytes would only add to the peak
-    codes = _metric_codes(metrics, encoded, lines, where)
-    ms = _timestamps_ms(stamps, lines, where)
-    points = _numbers(values, lines, where)
+        codes, ms, points = _read_plain(data, widths, encoded, where)
+        stamp_text, line_of = lambda i: _plain_stamp(data, i), lambda i: int(i) + 2
 
-    order = np.lexsort((ms, codes))  # stable: equal keys keep file order
-    codes, ms, points = codes[order], ms[order], points[order]
+    if len(codes) > 1 and _sorted_pairs(codes, ms):
+        order = None  # written metric by metric, in time order: lexsort would change nothing
+    else:
+        order = np.lexsort((ms, codes))  # stable: equal keys keep file order
+        codes, ms, points = codes[order], ms[order], points[order]
     repeated = np.flatnonzero((codes[1:] == codes[:-1]) & (ms[1:] == ms[:-1]))
     if len(repeated):
-        k = repeated[np.argmin(order[repeated + 1])]
-        first, second = order[k], order[k + 1]
+        at = repeated if order is None else order[repeated + 1]
+        k = repeated[np.argmin(at)]
+        first, second = (k, k + 1) if order is None else (order[k], order[k + 1])
         raise BundleError(
             where,
-            f"duplicate point: metric {quoted(names[codes[k]])} at {quoted(stamps.text(second))} "
-            f"is already given on line {lines[first]}",
-            int(lines[second]),
+            f"duplicate point: metric {quoted(names[codes[k]])} at {quoted(stamp_text(second))} "
+            f"is already given on line {line_of(first)}",
+            line_of(second),
         )
     if not len(codes):  # the incident's clock is the newest point, so there must be one
         raise BundleError(where, "has no points; a bundle needs at least one", 2)
@@ -142,23 +149,90 @@ class _Column:
         return self.chars[i, : self.lengths[i]].tobytes().decode()
 
 
-def _split_plain(
-    data: bytes, widths: tuple[int, int, int], where: str
-) -> tuple[np.ndarray, list[_Column]]:
-    """Split unquoted csv bytes into its three columns with array operations."""
-    size = len(data)
+def _read_plain(
+    data: bytes, widths: tuple[int, int, int], names: list[bytes], where: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Metric codes, epoch ms and values of unquoted csv bytes, a block of rows at a time.
+
+    Blocks bound the memory of the temporaries (offsets, fixed-width cells) to a few times the
+    block's size. The error raised is the one a single pass over the whole file would raise:
+    the first bad row count, else the first undeclared metric, else the first unreadable
+    timestamp, else the first one out of range, else the first bad value.
+    """
+    nl = data.find(b"\n")
+    header = data[: len(data) if nl < 0 else nl]
+    header = header[:-1] if header.endswith(b"\r") else header
+    _check_header(header[:1000].decode(errors="replace").split(","), where)
     buf = np.frombuffer(data, dtype=np.uint8)
-    breaks = np.flatnonzero(buf == ord("\n"))
-    starts = np.concatenate(([0], breaks + 1))
-    ends = np.concatenate((breaks, [size]))
-    if starts[-1] == size:  # the file ends with a newline
+    errors: dict[str, BundleError] = {}
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    lo, first_line = (len(data) if nl < 0 else nl + 1), 2
+    while lo < len(data):
+        hi = data.rfind(b"\n", lo, lo + _BLOCK_BYTES) + 1
+        if hi <= lo:  # a line longer than a block
+            hi = data.find(b"\n", lo + _BLOCK_BYTES) + 1 or len(data)
+        split = _split_plain(data, buf, lo, hi, first_line, widths, where)
+        lines, (stamps, metrics, values) = split
+        codes = _attempt(errors, "metric", _metric_codes, metrics, names, lines, where)
+        ms = _attempt(errors, "timestamp", _parse_ms, stamps, lines, where)
+        if ms is not None and "range" not in errors:
+            if (e := _range_error(stamps, ms, lines, where)) is not None:
+                errors["range"] = e
+        points = _attempt(errors, "value", _numbers, values, lines, where)
+        if not errors:
+            parts.append((codes.astype(np.int32), ms, points))
+        first_line += len(lines)
+        lo = hi
+    for kind in ("metric", "timestamp", "range", "value"):
+        if kind in errors:
+            raise errors[kind]
+    if not parts:
+        return np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0)
+    return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
+
+
+def _attempt(errors: dict[str, BundleError], kind: str, parse, *args):
+    """parse(*args), or None with its error kept under `kind` (the first one of each kind)."""
+    try:
+        return parse(*args)
+    except BundleError as e:
+        errors.setdefault(kind, e)
+        return None
+
+
+def _plain_stamp(data: bytes, row: int) -> str:
+    """The timestamp cell of data row `row` (0-based, after the header) of an unquoted csv."""
+    start = -1
+    for _ in range(row + 1):  # only for an error message
+        start = data.index(b"\n", start + 1)
+    return data[start + 1 : data.index(b",", start + 1)].decode()
+
+
+def _sorted_pairs(codes: np.ndarray, ms: np.ndarray) -> bool:
+    """Whether rows are already in (metric, time) order, equal pairs allowed."""
+    same = codes[1:] == codes[:-1]
+    return bool(np.all((codes[1:] > codes[:-1]) | (same & (ms[1:] >= ms[:-1]))))
+
+
+def _split_plain(
+    data: bytes,
+    buf: np.ndarray,
+    lo: int,
+    hi: int,
+    first_line: int,
+    widths: tuple[int, int, int],
+    where: str,
+) -> tuple[np.ndarray, list[_Column]]:
+    """Split the unquoted csv rows data[lo:hi] (from line `first_line`) into three columns."""
+    window = buf[lo:hi]
+    breaks = np.flatnonzero(window == ord("\n")) + lo
+    starts = np.concatenate(([lo], breaks + 1))
+    ends = np.concatenate((breaks, [hi]))
+    if starts[-1] == hi:  # the block ends with a newline
         starts, ends = starts[:-1], ends[:-1]
     ends -= ((ends > starts) & (buf[np.maximum(ends - 1, 0)] == ord("\r"))).astype(np.int64)
-    header = data[starts[0] : ends[0]] if len(starts) else b""
-    _check_header(header[:1000].decode(errors="replace").split(","), where)
-    starts, ends = starts[1:], ends[1:]
-    lines = np.arange(2, len(starts) + 2)
-    commas = np.flatnonzero(buf == ord(","))
+    lines = np.arange(first_line, first_line + len(starts))
+    commas = np.flatnonzero(window == ord(",")) + lo
     first = np.searchsorted(commas, starts)
     count = np.searchsorted(commas, ends) - first
     wrong = np.flatnonzero(count != 2)
@@ -169,8 +243,7 @@ def _split_plain(
     first_comma, second_comma = commas[first], commas[first + 1]
     bounds = ((starts, first_comma), (first_comma + 1, second_comma), (second_comma + 1, ends))
     return lines, [
-        _slice_column(data, buf, lo, hi, width)
-        for (lo, hi), width in zip(bounds, widths, strict=True)
+        _slice_column(data, buf, a, b, width) for (a, b), width in zip(bounds, widths, strict=True)
     ]
 
 
@@ -286,10 +359,12 @@ def _numbers(column: _Column, lines: np.ndarray, where: str) -> np.ndarray:
     ok = _NUMBER_BYTES[column.chars].all(axis=1) & (column.lengths > 0)
     ok &= column.lengths <= width
     values = np.zeros(rows)
+    plain = _plain_decimals(column.chars, column.lengths, ok, values)
+    rest = ok & ~plain
     try:
-        values[ok] = column.chars[ok].view(f"S{width}").ravel().astype(np.float64)
+        values[rest] = column.chars[rest].view(f"S{width}").ravel().astype(np.float64)
     except ValueError:  # a cell like "1.2.3": the per-row path finds and names it
-        ok[:] = False
+        ok &= plain
     ok &= np.isfinite(values)
     for i in np.flatnonzero(~ok):
         text = column.text(i)
@@ -305,8 +380,43 @@ def _numbers(column: _Column, lines: np.ndarray, where: str) -> np.ndarray:
     return values
 
 
+def _plain_decimals(
+    chars: np.ndarray, lengths: np.ndarray, ok: np.ndarray, values: np.ndarray
+) -> np.ndarray:
+    """Read cells like -12.345 (at most 15 digits, no exponent) into `values`; which were.
+
+    Integer digits over a power of ten: both exact in a float64, so the one division is
+    correctly rounded, the same double float() gives, at a fraction of the cost of parsing text.
+    """
+    digit = (chars >= ord("0")) & (chars <= ord("9"))
+    dot = chars == ord(".")
+    minus = chars[:, 0] == ord("-")
+    digits = np.count_nonzero(digit, axis=1)
+    plain = ok & (digits >= 1) & (digits <= 15) & (np.count_nonzero(dot, axis=1) <= 1)
+    plain &= (digit | dot | (chars == 0)).all(axis=1) | (
+        minus & (digit[:, 1:] | dot[:, 1:] | (chars[:, 1:] == 0)).all(axis=1)
+    )
+    mantissa = np.zeros(len(chars), np.int64)
+    for j in range(chars.shape[1]):
+        d = digit[:, j]
+        mantissa[d] = mantissa[d] * 10 + (chars[d, j] - ord("0"))
+    has_dot = dot.any(axis=1)
+    decimals = np.where(has_dot, lengths - 1 - dot.argmax(axis=1), 0)
+    quotient = mantissa / 10.0 ** np.minimum(decimals, 22)
+    values[plain] = np.where(minus, -quotient, quotient)[plain]
+    return plain
+
+
 def _timestamps_ms(column: _Column, lines: np.ndarray, where: str) -> np.ndarray:
     """UTC epoch milliseconds of every cell; the first unreadable one is an error."""
+    ms = _parse_ms(column, lines, where)
+    if (e := _range_error(column, ms, lines, where)) is not None:
+        raise e
+    return ms
+
+
+def _parse_ms(column: _Column, lines: np.ndarray, where: str) -> np.ndarray:
+    """UTC epoch milliseconds of every cell, any year; the first unreadable one is an error."""
     ms = np.empty(len(lines), np.int64)
     ok = np.empty(len(lines), bool)
     for lo in range(0, len(lines), _CHUNK):  # chunks bound the memory of the temporaries
@@ -315,11 +425,18 @@ def _timestamps_ms(column: _Column, lines: np.ndarray, where: str) -> np.ndarray
     for i in np.flatnonzero(~ok):
         moment = parse_timestamp(column.text(i), where, int(lines[i]))
         ms[i] = to_datetime64(moment).astype(np.int64)
-    outside = np.flatnonzero((ms < _MIN_MS) | (ms >= _END_MS))
-    if len(outside):
-        i = outside[0]
-        raise BundleError(where, _out_of_range("timestamp", column.text(i)), int(lines[i]))
     return ms
+
+
+def _range_error(
+    column: _Column, ms: np.ndarray, lines: np.ndarray, where: str
+) -> BundleError | None:
+    """The error for the first timestamp outside the years allowed, if any."""
+    outside = np.flatnonzero((ms < _MIN_MS) | (ms >= _END_MS))
+    if not len(outside):
+        return None
+    i = outside[0]
+    return BundleError(where, _out_of_range("timestamp", column.text(i)), int(lines[i]))
 
 
 def _fast_timestamps_ms(chars: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

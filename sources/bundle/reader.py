@@ -56,10 +56,23 @@ def _finite_float(text: str) -> float:
 _JSON_OPTIONS = {"parse_constant": _reject_constant, "parse_float": _finite_float}
 # json.loads minus its per-call argument handling
 _json_decode = json.JSONDecoder(**_JSON_OPTIONS).decode
+# The decoder's scanner alone, for a line that is one JSON value and nothing else; anything
+# else (spaces around it, extra data, errors) goes through _json_decode for its exact result.
+_json_scan = json.JSONDecoder(**_JSON_OPTIONS).scan_once
 # A JSON escape of a UTF-16 surrogate: where a lone surrogate (which no file can encode, and
 # which breaks every later write) may come from.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# A log line as the bundle writer (json.dumps) puts it: the four keys in order, strings without
+# escapes or control characters. Such a line's JSON value is its text; _read_logs reads a file
+# of nothing else with one regular expression, and any other file line by line.
+_STRING = r'"([^"\\\x00-\x1f]*)"'
+_PLAIN_LOG_LINE = re.compile(
+    rf'^\{{"timestamp": {_STRING}, "service": {_STRING}, "level": {_STRING}, '
+    rf'"message": {_STRING}\}}$',
+    re.MULTILINE,
+)
+_LOG_BLOCK = 1 << 22  # characters of logs.jsonl matched at once
 _JSON_TYPES = {
     dict: "an object",
     list: "an array",
@@ -217,24 +230,38 @@ def _read_logs(directory: Path) -> LogTable:
     if text is None:
         return LogTable.empty()
     where = str(path)
+    plain = _plain_logs(text, where)
+    if plain is not None:
+        return plain
+    rows = text.split("\n")  # not splitlines(): JSON strings may hold U+2028 and friends
     stamps, services, levels, messages, lines = [], [], [], [], []
     attributes: dict[int, dict] = {}  # row -> the line's other keys; most lines have none
     service_codes: dict[str, int] = {}
-    # split("\n"), not splitlines(): JSON strings may hold U+2028 and friends unescaped.
-    for number, line in enumerate(text.split("\n"), 1):
+    for number, line in enumerate(rows, 1):
         if not line or line.isspace():
             continue
         try:
-            obj = _json_decode(line)
-        except (ValueError, RecursionError) as e:
-            raise BundleError(where, _json_problem(e), number) from None
+            obj, end = _json_scan(line, 0)
+        except (StopIteration, ValueError, RecursionError):
+            end = -1
+        if end != len(line):
+            try:
+                obj = _json_decode(line)
+            except (ValueError, RecursionError) as e:
+                raise BundleError(where, _json_problem(e), number) from None
         if line.find("{", 1) >= 0 or "[" in line:  # no nested value: nothing to walk
             _check_depth(obj, where, number)
         if "\\u" in line and _SURROGATE_ESCAPE.search(line):
             obj = _without_surrogates(obj)
         if not isinstance(obj, dict):
             raise BundleError(where, f"expected a JSON object, got {_show(obj)}", number)
-        stamp, service, level, message = (obj.get(key) for key in LOG_KEYS)
+        get = obj.get
+        stamp, service, level, message = (
+            get("timestamp"),
+            get("service"),
+            get("level"),
+            get("message"),
+        )  # LOG_KEYS
         if not (type(stamp) is type(service) is type(level) is type(message) is str):
             for key in LOG_KEYS:  # raises, naming the first missing or ill-typed key
                 _get(obj, key, str, where, "", line=number)
@@ -262,6 +289,53 @@ def _read_logs(directory: Path) -> LogTable:
         messages=np.array(messages, dtype=object),
         service_names=names,
         attributes=[attributes.get(i) for i in range(len(stamps))] if attributes else None,
+    )
+
+
+def _plain_logs(text: str, where: str) -> LogTable | None:
+    """The table of a file whose every line is a plain log line; None for any other file.
+
+    Read a block of lines at a time, so only one block's matches are alive at once.
+    """
+    if "\n\n" in text or text.startswith("\n"):
+        return None  # blank lines: the line-by-line reader skips them and numbers the rest
+    stamps: list[str] = []
+    services: list[int] = []
+    levels: list[int] = []
+    messages: list[str] = []
+    service_codes: dict[str, int] = {}
+    level_codes: dict[str, int | None] = {}
+    end = len(text) - text.endswith("\n")
+    lo = 0
+    while lo < end:
+        hi = text.rfind("\n", lo, lo + _LOG_BLOCK)
+        if hi < lo:  # no line break within a block: a long line
+            hi = text.find("\n", lo + _LOG_BLOCK, end)
+            hi = end if hi < 0 else hi
+        found = _PLAIN_LOG_LINE.findall(text, lo, hi)
+        if len(found) != text.count("\n", lo, hi) + 1:
+            return None  # some line needs the JSON parser, or is wrong
+        for stamp, service, level, message in found:
+            code = level_codes.get(level, -1)
+            if code == -1:
+                code = level_codes[level] = _LEVEL_INPUT.get(level, _LEVEL_INPUT.get(level.upper()))
+            if code is None:
+                return None  # the line-by-line reader names the first such line
+            stamps.append(stamp)
+            services.append(service_codes.setdefault(service, len(service_codes)))
+            levels.append(code)
+            messages.append(message)
+        lo = hi + 1
+    ms = timestamps_ms(stamps, np.arange(1, len(stamps) + 1), where)
+    names = sorted(service_codes)
+    recode = np.array([names.index(s) for s in service_codes], dtype=np.int32)
+    return LogTable.from_columns(
+        timestamps=ms.view("datetime64[ms]"),
+        services=recode[np.array(services, dtype=np.int64)],
+        levels=np.array(levels, dtype=np.int8),
+        messages=np.array(messages, dtype=object),
+        service_names=names,
+        attributes=None,
     )
 
 

@@ -1,0 +1,143 @@
+"""Issue 17's ratios, each measured in one run: the project's time over the best alternative.
+
+The alternatives are references only, never used by the project: bottleneck's moving window,
+a compiled (numba) two-pointer pass and pyarrow's csv and json readers. They are optional
+imports; run `uv run --with bottleneck --with numba --with pyarrow python -m bench` to measure
+against them. Without one, its row says so and fails: a ratio that was not measured is not met.
+"""
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from bench.results import Result
+from bench.trigger_speed import STEP_MS, make_series
+from triggers import WindowTrigger
+
+SECTION = "ratios"
+WINDOW_POINTS = 30
+
+
+def _best(fn: Callable[[], object], repeats: int) -> float:
+    """Best wall time of `repeats` calls after a warm-up: the least disturbed by other load."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _ratio(name: str, ours: float, theirs: float | None, limit: float, what: str) -> Result:
+    if theirs is None:
+        return Result(SECTION, name, None, "x", f"<= {limit:g}x", False, f"{what}: not installed")
+    ratio = ours / theirs
+    note = f"{ours * 1000:.1f} ms against {what} {theirs * 1000:.1f} ms"
+    return Result(SECTION, name, ratio, "x", f"<= {limit:g}x", ratio <= limit, note)
+
+
+def _bottleneck(values: np.ndarray, points: int) -> Callable[[], object] | None:
+    try:
+        import bottleneck as bn
+    except ImportError:
+        return None
+    return lambda: (bn.move_mean(values, points), bn.move_std(values, points))
+
+
+def _two_pointer() -> Callable | None:
+    """A compiled single pass over time-sorted points: baseline sums by two moving pointers."""
+    try:
+        from numba import njit
+    except ImportError:
+        return None
+
+    @njit(cache=False)
+    def sums(t, x, guard, window):  # pragma: no cover - compiled
+        n = len(t)
+        s1, s2, count = np.empty(n), np.empty(n), np.empty(n)
+        lo = hi = 0
+        a = b = 0.0
+        for i in range(n):
+            while hi < n and t[hi] < t[i] - guard:
+                a += x[hi]
+                b += x[hi] * x[hi]
+                hi += 1
+            while lo < hi and t[lo] < t[i] - guard - window:
+                a -= x[lo]
+                b -= x[lo] * x[lo]
+                lo += 1
+            s1[i], s2[i], count[i] = a, b, hi - lo
+        return s1, s2, count
+
+    return sums
+
+
+def trigger(n_points: int, repeats: int) -> list[Result]:
+    """WindowTrigger against bottleneck, a compiled two-pointer pass, and detect() vs fired()."""
+    ts, xs = make_series(n_points)
+    window_s = WINDOW_POINTS * STEP_MS / 1000
+    trig = WindowTrigger(window_seconds=window_s)
+    fired = _best(lambda: trig.fired(ts, xs), repeats)
+    moving = _bottleneck(xs, WINDOW_POINTS)
+    results = [
+        _ratio(
+            f"WindowTrigger.fired / bottleneck move_mean+move_std, {n_points:,} even pts",
+            fired,
+            None if moving is None else _best(moving, repeats),
+            1.0,
+            "bottleneck",
+        )
+    ]
+    jt, jx = make_series(n_points, jitter_ms=200)
+    jittered = _best(lambda: trig.fired(jt, jx), repeats)
+    sums = _two_pointer()
+    compiled = None
+    if sums is not None:
+        t = jt.view(np.int64)
+        window, guard = int(window_s * 1000), int(window_s * 500)
+        compiled = _best(lambda: sums(t, jx, guard, window), repeats)  # warm-up compiles
+    results.append(
+        _ratio(
+            f"WindowTrigger.fired, jittered / compiled two-pointer pass, {n_points:,} pts",
+            jittered,
+            compiled,
+            2.0,
+            "numba two-pointer",
+        )
+    )
+    detect = _best(lambda: trig.detect("m", ts, xs), repeats)
+    count = int(trig.fired(ts, xs).sum())
+    results.append(
+        Result(
+            SECTION,
+            f"WindowTrigger.detect / fired, {n_points:,} even pts",
+            detect / fired,
+            "x",
+            "<= 1.5x",
+            detect / fired <= 1.5,
+            f"detect {detect * 1000:.0f} ms ({count:,} MetricAnomaly), fired {fired * 1000:.0f} ms",
+        )
+    )
+    return results
+
+
+def loading(bundle: Path, repeats: int = 1) -> list[Result]:
+    """load_bundle (all validation) against pyarrow's bare parse of metrics.csv + logs.jsonl."""
+    from sources.bundle.reader import load_bundle
+
+    ours = _best(lambda: load_bundle(bundle), repeats)
+    try:
+        from pyarrow import csv, json
+    except ImportError:
+        theirs = None
+    else:
+
+        def parse() -> None:
+            csv.read_csv(bundle / "metrics.csv")
+            json.read_json(bundle / "logs.jsonl")
+
+        theirs = _best(parse, repeats)
+    return [_ratio("load_bundle / pyarrow csv+json parse", ours, theirs, 2.0, "pyarrow")]
