@@ -42,6 +42,7 @@ class MetricAnomaly(BaseModel):
     baseline_mean: float
     baseline_std: float
     direction: Direction = "above"  # "below": a headroom metric fell under mean - N·sigma
+    episode_end: datetime | None = None  # the end of the incident episode the point belongs to
 
     _utc = field_validator("timestamp")(_as_utc)
 

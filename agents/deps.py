@@ -4,7 +4,7 @@ import copy
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
@@ -45,8 +45,31 @@ class InvestigationDeps:
 
     @cached_property  # read by prompts and tools; the anomalies never change within a run
     def triggered_at(self) -> datetime:
-        # Every anomaly belongs to an incident episode (pipeline.detect): the first is the onset.
-        return min(a.timestamp for a in self.anomalies)
+        return incident_onset(self.anomalies, self.trigger.window_seconds)
+
+
+def incident_onset(anomalies: Sequence[MetricAnomaly], window_seconds: float) -> datetime:
+    """The start of the first sustained change that belongs to the incident.
+
+    Every anomaly belongs to an incident episode (pipeline.detect), which spans from its onset
+    to its end. Episodes that overlap, or follow one another within `QUIET_GAP` (or two
+    trigger windows), form one cluster; the incident is the cluster with the most metrics,
+    and it starts at its first onset. A dip that came and went an hour before is its own
+    cluster and does not start it.
+    """
+    spans = sorted((a.timestamp, a.episode_end or a.timestamp, a.metric) for a in anomalies)
+    gap = max(QUIET_GAP, timedelta(seconds=2 * window_seconds))
+    clusters: list[tuple[datetime, datetime, set[str]]] = []
+    for start, end, metric in spans:
+        if clusters and start - clusters[-1][1] <= gap:
+            first, last, metrics = clusters[-1]
+            clusters[-1] = (first, max(last, end), metrics | {metric})
+        else:
+            clusters.append((start, end, {metric}))
+    return max(clusters, key=lambda c: len(c[2]))[0]  # ties: the earliest (max keeps it)
+
+
+QUIET_GAP = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ def _within(episodes: list[Episode], fired: list[MetricAnomaly], s) -> list[Metr
                 direction=e.direction,
             )
             inside = [onset, *inside]
-        kept += inside
+        kept += [a.model_copy(update={"episode_end": e.end}) for a in inside]
     return kept
 
 
