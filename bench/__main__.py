@@ -16,7 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import context_size, end_to_end, machine, references, scale, startup, trigger_speed
+from bench import (
+    context_size,
+    end_to_end,
+    live,
+    machine,
+    references,
+    scale,
+    startup,
+    trigger_speed,
+)
 from bench.results import Result, all_passed, show, table, write_json
 
 
@@ -43,6 +52,7 @@ SECTIONS = {
     "start-up": "4. Process start-up",
     "ratios": "6. Against the best alternatives (issue 17), measured in this run",
     "scale": "5. Many incidents: 1 task against 4, --concurrency against a 200 ms model",
+    "live": "7. A live Prometheus window against the same incident as a bundle",
 }
 
 
@@ -74,6 +84,7 @@ def _sections(sizes: Sizes, workdir: Path) -> list[tuple[str, Callable[[], list[
         ]
         + ([("scale", lambda: scale.run(sizes.scale_bundles))] if sizes.scale_bundles else [])
         + [("ratios", ratios)]
+        + ([("live", live.run)] if sizes.scale_bundles else [])  # needs a local Prometheus
     )
 
 
