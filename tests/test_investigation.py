@@ -24,7 +24,7 @@ from tests.helpers import ROOT, _c
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("seed", [5, 6])
+@pytest.mark.parametrize("seed", [5, pytest.param(6, marks=pytest.mark.slow)])
 def test_one_generated_incident_per_category_is_right(tmp_path, seed):
     """Ground truth from the generator, scored by the spec's rules, every category."""
     cases = bundle_cases(generate_suite(1, seed, tmp_path), [])

@@ -60,8 +60,9 @@ def test_local_openai_compatible_servers_need_no_key():
         ("openrouter:anthropic/claude-sonnet-4-5", "401",
          lambda url: {"OPENROUTER_API_KEY": "sk-or-wrong",
                       "INCIDENT_COMMANDER_OPENROUTER_BASE_URL": url}),
-        ("anthropic:claude-sonnet-4-5", "403",
-         lambda url: {"ANTHROPIC_API_KEY": "sk-ant-wrong", "ANTHROPIC_BASE_URL": url[:-3]}),
+        pytest.param("anthropic:claude-sonnet-4-5", "403",
+         lambda url: {"ANTHROPIC_API_KEY": "sk-ant-wrong", "ANTHROPIC_BASE_URL": url[:-3]},
+         marks=pytest.mark.slow),  # another provider, the same path: with the long runs
     ],
 )  # fmt: skip
 def test_refused_credentials_are_exit_2_in_one_line_without_fallback(
