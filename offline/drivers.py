@@ -23,6 +23,12 @@ from offline.history import History, call_key, read
 
 Call = tuple[str, dict[str, Any]]
 MAX_SERVICES = 8
+# Scale limits (a Prometheus service has hundreds of metrics): the anomalous metrics read, in
+# the order they fired, and the other metrics of an affected service read for corroboration,
+# memory and GC first. The triage says when it read fewer than there were.
+MAX_METRICS = 15
+MAX_COMMANDER_METRICS = 25
+MAX_CONTEXT_METRICS = 8
 DEPLOY_LOOKBACK_MINUTES = 180
 
 
@@ -42,7 +48,8 @@ def _parse_time(text: str) -> datetime:
 
 def metrics_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
     h = read(messages)
-    metrics = list(dict.fromkeys(a["metric"] for a in _anomalies(h)))
+    fired = list(dict.fromkeys(a["metric"] for a in _anomalies(h)))
+    metrics = fired[:MAX_METRICS]
     if step := _ask(
         h, [(tool, {"metric": m}) for m in metrics for tool in ("compare_baseline", "query_metric")]
     ):
@@ -66,6 +73,8 @@ def metrics_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelRespon
         if affected
         else "No metric shows a sustained change: isolated noise only."
     )
+    if len(fired) > len(metrics):
+        tail += f" Read the first {len(metrics)} of {len(fired)} anomalous metrics to fire."
     return ModelResponse(parts=[TextPart("Metrics triage:\n" + "\n".join(lines) + "\n" + tail)])
 
 
@@ -128,6 +137,14 @@ def logs_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
     return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, output)])
 
 
+def _context_metrics(catalogue: list[dict], service: str, read: list[str]) -> list[str]:
+    """A service's other metrics worth a look, memory and GC first, at most a few."""
+    names = [m["metric"] for m in catalogue if m["service"] == service and m["metric"] not in read]
+    memory = ("heap", "mem", "gc", "rss", "resident", "oom", "buffer")
+    names.sort(key=lambda n: (not any(w in n.lower() for w in memory), n))
+    return names[:MAX_CONTEXT_METRICS]
+
+
 def _deploy_span(first: datetime, last: datetime) -> dict[str, Any]:
     """Deploys from well before a service's first onset up to its last one.
 
@@ -140,7 +157,7 @@ def _deploy_span(first: datetime, last: datetime) -> dict[str, Any]:
 def commander_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
     h = read(messages)
     anomalies = _anomalies(h)
-    metrics = list(dict.fromkeys(a["metric"] for a in anomalies))
+    metrics = list(dict.fromkeys(a["metric"] for a in anomalies))[:MAX_COMMANDER_METRICS]
     triggered_at = min(_parse_time(a["first"]) for a in anomalies)
     # INVESTIGATE: what moved, and how.
     first_calls = [("get_service_map", {})]
@@ -172,7 +189,9 @@ def commander_driver(messages: list[ModelMessage], info: AgentInfo) -> ModelResp
     catalogue = read_data_block(h.prompt, "metrics") if '<data name="metrics">' in h.prompt else []
     # Every metric of an affected service: a leaking heap may fire once, its GC pauses often.
     calls = [
-        ("get_metric_details", {"metric": m["metric"]}) for m in catalogue if m["service"] in onsets
+        ("get_metric_details", {"metric": m})
+        for s in onsets
+        for m in _context_metrics(catalogue, s, metrics)
     ]
     calls += [
         ("get_log_details", {"service": s, "onset": t.isoformat()}) for s, t in onsets.items()

@@ -188,3 +188,28 @@ def test_a_firing_alert_is_an_anomaly_of_its_service_when_the_trigger_is_quiet(t
     report = delivery.report
     assert [a.service for a in report.anomalies] == ["checkout"]
     assert report.sources == {"alerts": [alert.record()]}
+
+
+def test_a_service_with_hundreds_of_metrics_is_investigated_within_the_limits(tmp_path):
+    from agents.llm import choose
+    from pipeline.investigate import Investigation, run_investigation
+    from sinks.files import LocalFiles
+
+    rng = np.random.default_rng(2)
+    t = np.datetime64("2026-05-01T11:00:00", "ms") + np.arange(240) * np.timedelta64(30_000, "ms")
+    infos, series = {}, {}
+    for i in range(400):
+        info = MetricInfo(f"app_stage_{i}_seconds", "api", "s")
+        v = 1 + 0.05 * rng.standard_normal(240)
+        if i % 20 == 0:  # twenty of them jump four-fold for the last hour
+            v[120:] *= 4
+        infos[info.name], series[info.name] = info, Series(info, t, v)
+    store = TelemetryStore("wide", infos, series)
+    now = datetime(2026, 5, 1, 13, 0, tzinfo=UTC)
+    inv = Investigation(store, now, choose("offline", {}))
+    report = asyncio.run(run_investigation(inv, [LocalFiles(tmp_path)])).report
+    assert report.status == "complete"
+    assert [(f.service, f.category, f.action) for f in report.findings] == [
+        ("api", "unknown", "escalate")
+    ]
+    assert "anomalous metrics to fire" in report.metrics_summary
