@@ -87,13 +87,32 @@ async def write_rca(ctx: RunContext[InvestigationDeps], draft: RCADraft) -> RCAR
         draft: The root cause, timeline, affected services, remediation steps, confidence and
             findings (service, category, action, summary, evidence, confidence).
     """
+    quoted = _names_of_things(ctx.deps)
     for step in draft.remediation_steps:
-        if DESTRUCTIVE.search(step):
+        if DESTRUCTIVE.search(_without(step, quoted)):
             raise ModelRetry(
                 f"remediation step refused as destructive: {step!r}. Propose only "
                 "rollback, restart, scale_out, failover or escalate steps."
             )
     return assemble_report(ctx.deps, draft)
+
+
+def _names_of_things(deps: InvestigationDeps) -> list[str]:
+    """Names a step may quote (versions, commits, services): untrusted text, not commands.
+
+    "Roll back checkout to v2; rm -rf /" names a version someone wrote; the step itself
+    proposes a rollback. Longest first, so a version is removed before a service inside it.
+    """
+    t = deps.telemetry
+    names = {d.version for d in t.deploys()} | {d.commit for d in t.deploys()}
+    names |= {m.service for m in t.metrics().values()} | set(t.logs().service_names)
+    return sorted((n for n in names if n), key=len, reverse=True)
+
+
+def _without(step: str, quoted: list[str]) -> str:
+    for name in quoted:
+        step = step.replace(name, " ")
+    return step
 
 
 def assemble_report(

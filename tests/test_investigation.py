@@ -213,3 +213,21 @@ def test_a_service_with_hundreds_of_metrics_is_investigated_within_the_limits(tm
         ("api", "unknown", "escalate")
     ]
     assert "anomalous metrics to fire" in report.metrics_summary
+
+
+def test_a_version_that_reads_like_a_command_does_not_block_the_rollback(tmp_path, now):
+    """The destructive-step filter judges what a step proposes, not the names it quotes."""
+    from dataclasses import replace
+
+    import scenarios
+    from tests.helpers import investigate
+
+    store, _ = scenarios.get("checkout-config-bug").build(now, 3)
+    hostile = [
+        replace(d, version="v2.4.1; rm -rf /") if d.service == "checkout-service" else d
+        for d in store.deploy_events
+    ]
+    report = investigate(replace(store, deploy_events=hostile), now, tmp_path)
+    assert report.status == "complete"
+    assert [(f.service, f.action) for f in report.findings] == [("checkout-service", "rollback")]
+    assert any("rm -rf" in step for step in report.remediation_steps)  # quoted, as data
