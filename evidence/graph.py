@@ -136,6 +136,25 @@ def _db_system(message: str, attributes: dict | None) -> str | None:
     return m.group(1) if m else None
 
 
+MAX_MAP_SERVICES = 200  # log-only services on the map: the ones with the most trouble
+
+
+def _on_the_map(table: LogTable, metric_services, since: datetime) -> list[str]:
+    """Every service with metrics, and the log-only services with the most WARN+ lines since
+    `since` (100k services that each log a line would otherwise cost a pass each)."""
+    if len(table.service_names) <= MAX_MAP_SERVICES:  # all of them (a silent one counts)
+        return sorted(set(table.service_names) | set(metric_services))
+    warn = LEVELS.index("WARN")
+    lo = int(np.searchsorted(table.timestamps, to_datetime64(since)))
+    codes = table.services[lo:][table.levels[lo:] >= warn]
+    counts = np.bincount(codes, minlength=len(table.service_names)) if len(codes) else None
+    chosen = set(metric_services)
+    if counts is not None:
+        order = np.argsort(-counts, kind="stable")[:MAX_MAP_SERVICES]
+        chosen |= {table.service_names[c] for c in order.tolist() if counts[c]}
+    return sorted(chosen)
+
+
 def build_map(
     table: LogTable,
     metric_services: dict[str, datetime | None],
@@ -150,7 +169,7 @@ def build_map(
     texts: dict[str, list[tuple[int, str, str]]] = {}  # lines naming a service, by it
     own_texts: dict[str, list[tuple[int, str, str]]] = {}  # a service's own WARN+ lines
     db_systems: dict[str, str] = {}
-    for service in known:
+    for service in _on_the_map(table, metric_services, start - lead):
         rows = table.select(service=service)
         ts = table.timestamps[rows]
         cut = int(np.searchsorted(ts, to_datetime64(start - lead)))

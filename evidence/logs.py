@@ -96,14 +96,42 @@ def tags(message: str) -> list[str]:
     return [name for name, pattern in TAG_PATTERNS.items() if pattern.search(message)]
 
 
+MANY_SERVICES = 64  # past this many known names, look the message's words up instead
+_TOKEN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,200}")
+_KNOWN_SETS: dict[int, tuple[tuple[str, ...], frozenset[str]]] = {}
+
+
+def _known_names_in(message: str, emitter: str, known: tuple[str, ...]) -> list[str]:
+    """The known names that stand as whole words in `message`, by lookup: with 100k services
+    a scan of every name per line never ends. A word's runs of parts between '-' and '.' are
+    the candidates (seat-inventory in seat-inventory-7d9f8.internal), as \\b would match."""
+    cached = _KNOWN_SETS.get(id(known))
+    if cached is None or cached[0] is not known:
+        cached = _KNOWN_SETS[id(known)] = (known, frozenset(known))
+    names = cached[1]
+    found: list[str] = []
+    for token in _TOKEN.findall(message[:4000]):
+        parts = re.split(r"([.-])", token)
+        words = parts[::2]
+        for a in range(len(words)):
+            for b in range(a, min(len(words), a + 6)):
+                candidate = "".join(parts[2 * a : 2 * b + 1])
+                if candidate in names and candidate != emitter and candidate not in found:
+                    found.append(candidate)
+    return found
+
+
 def dependencies(message: str, emitter: str, known: tuple[str, ...]) -> list[str]:
     """Other services or hosts a message names as something it talks to."""
-    # `s in message` first: the same answer, without a regular expression for most names.
-    found = [
-        s
-        for s in known
-        if s != emitter and s in message and re.search(rf"\b{re.escape(s)}\b", message)
-    ]
+    if len(known) > MANY_SERVICES:
+        found = _known_names_in(message, emitter, known)
+    else:
+        # `s in message` first: the same answer, without a regular expression for most names.
+        found = [
+            s
+            for s in known
+            if s != emitter and s in message and re.search(rf"\b{re.escape(s)}\b", message)
+        ]
     for pattern in (_HOST, _NAMED_HOST, _AFTER_WORD):
         for m in pattern.finditer(message):
             name = next(g for g in m.groups() if g).lower()
