@@ -113,10 +113,14 @@ def _main(args: argparse.Namespace) -> int:
         for s in scenarios.SCENARIOS.values():
             console.print(f"{s.name:<24} {s.summary}", soft_wrap=True)
         return 0
-    if args.bundles or args.concurrency != 1:
+    if args.bundles:
         return _main_bundles(args)
     now = args.now or datetime.now(UTC)  # the only wall-clock read; everything else gets it
     live = window_from_args(args, now)  # None unless --config or $INCIDENT_COMMANDER_CONFIG
+    if live and live.batch:
+        return _main_alerts(args, live, now)
+    if args.concurrency != 1:
+        raise UsageError("--concurrency needs --bundles, or --alert with several payloads")
     if args.export_bundle:
         from sources.bundle import export_bundle
 
@@ -184,6 +188,40 @@ def _main(args: argparse.Namespace) -> int:
     elif args.quiet:
         print(delivery.files[0])
     return 0
+
+
+def _main_alerts(args: argparse.Namespace, live, now: datetime) -> int:
+    """Several alert payloads: one incident each, this Cloud Run task's share, like --bundles."""
+    from agents.llm import choose
+    from pipeline.batch import Job, run_in_console, shard, task_share
+
+    if args.export_bundle or args.incident_id:
+        flag = "--export-bundle" if args.export_bundle else "--incident-id"
+        raise UsageError(f"{flag} takes one alert, not a list or a directory of them")
+    choose(args.model, fallback=not args.no_fallback)  # refuse a bad model before anything runs
+    index, count = task_share(os.environ)
+    mine = shard(list(live.batch), index, count)
+
+    def job(payload: tuple[str, str]) -> Job:
+        def load():
+            from sources.live import open_live
+
+            window = open_live(live.config, None, live.end, payload, now)
+            return window.telemetry, window.end, tuple(window.alerts), window.provenance
+
+        return Job(payload[1], load)
+
+    heading = (
+        f"task {index + 1} of {count}: {len(mine)} of {len(live.batch)} alert payloads, "
+        f"concurrency {args.concurrency}"
+    )
+    return run_in_console(
+        [job(p) for p in mine],
+        lambda: _sinks(args.output_dir),
+        lambda: choose(args.model, fallback=not args.no_fallback),
+        args.concurrency,
+        heading,
+    )
 
 
 def _open_live(live, now: datetime):

@@ -35,7 +35,8 @@ class Job:
     """One incident to investigate: a name for the console, and how to get its data."""
 
     name: str
-    load: Callable[[], tuple[Telemetry, datetime]]  # the telemetry and its `now`
+    # The telemetry and its `now`; a live alert's job adds its alerts and sources.
+    load: Callable[[], tuple]
 
 
 @dataclass(frozen=True)
@@ -227,8 +228,8 @@ async def run_batch(
     """
 
     async def investigate(job: Job, gate: list[Sink]) -> Delivery | None:
-        telemetry, now = job.load()
-        inv = Investigation(telemetry, now, model())
+        telemetry, now, *extra = job.load()
+        inv = Investigation(telemetry, now, model(), *extra)
         return await run_investigation(inv, [*gate, *sinks_factory()], SILENT)
 
     turns = _Turns()

@@ -195,3 +195,30 @@ def test_a_bad_alert_payload_is_exit_2(incident, tmp_path, in_process):
         'error: alert.json: version = "3": an Alertmanager webhook payload of version "4" '
         "is expected"
     ]
+
+
+def test_a_burst_of_alerts_is_one_execution_shared_over_the_tasks(
+    incident, alert_payload, tmp_path
+):
+    """--alert on a JSON list (or a directory) of payloads: one incident each; with Cloud
+    Run's task variables each task takes its share, as with --bundles."""
+    _, config, expected = incident
+    (tmp_path / "burst.json").write_text(f"[{alert_payload}, {alert_payload}]")
+    done = run(tmp_path, "--config", str(config), "--alert", "burst.json", "--to", TO)
+    assert done.returncode == 0, done.stderr
+    written = [p for p in reports(tmp_path / "rca_reports") if p.suffix == ".json"]
+    assert len(written) == 2
+    for path in written:
+        doc = json.loads(path.read_text())
+        assert sorted((f["service"], f["category"], f["action"]) for f in doc["findings"]) == (
+            expected
+        )
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for name in ("a.json", "b.json", "c.json"):
+        (pages / name).write_text(alert_payload)
+    env = {"CLOUD_RUN_TASK_INDEX": "1", "CLOUD_RUN_TASK_COUNT": "2"}
+    args = ("--config", str(config), "--alert", str(pages), "--to", TO, "--output-dir", "t1")
+    done = run(tmp_path, *args, env=env)
+    assert done.returncode == 0, done.stderr
+    assert len([p for p in reports(tmp_path / "t1") if p.suffix == ".json"]) == 1  # b only

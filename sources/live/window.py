@@ -1,6 +1,7 @@
 """The live-mode flags (--config, --from, --to, --since, --alert) and their valid combinations."""
 
 import argparse
+import json
 import os
 import sys
 from dataclasses import dataclass
@@ -22,6 +23,9 @@ class LiveRequest:
     start: datetime | None
     end: datetime
     alert: tuple[str, str] | None  # (payload JSON, where it came from) or None
+    # Several payloads (--alert on a JSON list or a directory of payload files): one incident
+    # each, shared out over Cloud Run tasks like --bundles. Empty for a single payload.
+    batch: tuple[tuple[str, str], ...] = ()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -89,13 +93,37 @@ def window_from_args(
             )
         return LiveRequest(config, start, end, None)
     if args.alert is not None:
-        return LiveRequest(config, None, to or now, _read_alert(args.alert, stdin))
+        payloads = _payloads(*_read_alert(args.alert, stdin))
+        if len(payloads) == 1 and not Path(args.alert).is_dir():
+            return LiveRequest(config, None, to or now, payloads[0])
+        return LiveRequest(config, None, to or now, payloads[0], tuple(payloads))
     if alert_env is not None:
         return LiveRequest(config, None, to or now, (alert_env, f"${ALERT_ENV}"))
     raise UsageError(f"--config {config} needs a window: --from, --since or --alert")
 
 
+def _payloads(text: str, where: str) -> list[tuple[str, str]]:
+    """A payload, or each payload of a JSON list of them (a burst of pages)."""
+    stripped = text.lstrip()
+    if not stripped.startswith("["):
+        return [(text, where)]
+    try:
+        items = json.loads(stripped)
+    except ValueError as e:
+        raise UsageError(f"{where}: the alert payloads are not JSON: {e}") from None
+    if not items:
+        raise UsageError(f"{where}: an empty list of alert payloads")
+    return [(json.dumps(item), f"{where}[{i}]") for i, item in enumerate(items)]
+
+
 def _read_alert(source: str, stdin) -> tuple[str, str]:
+    if source != "-" and Path(source).is_dir():
+        files = sorted(Path(source).glob("*.json"))
+        if not files:
+            raise UsageError(f"--alert {source}: a directory without *.json payload files")
+        texts = [_read_alert(str(f), stdin) for f in files]
+        joined = "[" + ",".join(t for t, _ in texts) + "]"  # each file one payload, in order
+        return joined, source
     if source == "-":
         return (stdin or sys.stdin).read(), "--alert - (stdin)"
     try:
