@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 from evidence.statements import describe, log_evidence, new_errors
 from models import Finding
 from offline.categories.base import Hypothesis
-from offline.categories.deploy import deploy_finding
+from offline.categories.deploy import weigh_deploy
 from offline.service import ServiceEvidence, deploy_to_blame
 from offline.signals import confidence as _confidence
 from offline.signals import strong
@@ -18,11 +18,7 @@ CATEGORY = "code_regression"
 def weigh(ev: ServiceEvidence) -> Hypothesis | None:
     if ev.code_matches:
         return Hypothesis(_latent_bug(ev, strong(ev)), 0.97)
-    d = deploy_to_blame(ev)
-    if d is None:
-        return None
-    f = deploy_finding(ev, d, strong(ev))
-    return Hypothesis(f, 0.85) if f.category == CATEGORY else None
+    return weigh_deploy(ev, CATEGORY)
 
 
 def why_not(ev: ServiceEvidence) -> str:

@@ -2,19 +2,14 @@
 (pool sizes, timeouts, limits, flags) rather than code."""
 
 from offline.categories.base import Hypothesis
-from offline.categories.deploy import deploy_finding
+from offline.categories.deploy import weigh_deploy
 from offline.service import ServiceEvidence, deploy_to_blame
-from offline.signals import strong
 
 CATEGORY = "config_change"
 
 
 def weigh(ev: ServiceEvidence) -> Hypothesis | None:
-    d = deploy_to_blame(ev)
-    if d is None:
-        return None
-    f = deploy_finding(ev, d, strong(ev))
-    return Hypothesis(f, 0.85) if f.category == CATEGORY else None
+    return weigh_deploy(ev, CATEGORY)
 
 
 def why_not(ev: ServiceEvidence) -> str:

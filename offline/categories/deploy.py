@@ -4,8 +4,10 @@ change is configuration or code (config_change.py and code_regression.py both re
 from evidence.deploys import TOUCHES, DeployView
 from evidence.statements import describe, log_evidence, new_errors, new_exceptions, tag
 from models import Finding
-from offline.service import ServiceEvidence
+from offline.categories.base import Hypothesis
+from offline.service import ServiceEvidence, deploy_to_blame
 from offline.signals import confidence as _confidence
+from offline.signals import strong
 from semantics import is_pinned
 
 
@@ -80,3 +82,12 @@ def _code_mechanism(ev: ServiceEvidence, diff) -> str:
             "that backtracks catastrophically on some inputs"
         )
     return f"; it changes {touches[0]}{shown}"
+
+
+def weigh_deploy(ev: ServiceEvidence, category: str) -> Hypothesis | None:
+    """The deploy to blame, as a hypothesis of `category` when its change is of that kind."""
+    d = deploy_to_blame(ev)
+    if d is None:
+        return None
+    f = deploy_finding(ev, d, strong(ev))
+    return Hypothesis(f, 0.85) if f.category == category else None
