@@ -6,29 +6,17 @@ imports; run `uv run --with bottleneck --with numba --with pyarrow python -m ben
 against them. Without one, its row says so and fails: a ratio that was not measured is not met.
 """
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from bench.results import Result
-from bench.trigger_speed import STEP_MS, make_series
+from bench.trigger_speed import STEP_MS, best_of, make_series
 from triggers import WindowTrigger
 
 SECTION = "ratios"
 WINDOW_POINTS = 30
-
-
-def _best(fn: Callable[[], object], repeats: int) -> float:
-    """Best wall time of `repeats` calls after a warm-up: the least disturbed by other load."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def _ratio(name: str, ours: float, theirs: float | None, limit: float, what: str) -> Result:
@@ -80,25 +68,25 @@ def trigger(n_points: int, repeats: int) -> list[Result]:
     ts, xs = make_series(n_points)
     window_s = WINDOW_POINTS * STEP_MS / 1000
     trig = WindowTrigger(window_seconds=window_s)
-    fired = _best(lambda: trig.fired(ts, xs), repeats)
+    fired = best_of(lambda: trig.fired(ts, xs), repeats)
     moving = _bottleneck(xs, WINDOW_POINTS)
     results = [
         _ratio(
             f"WindowTrigger.fired / bottleneck move_mean+move_std, {n_points:,} even pts",
             fired,
-            None if moving is None else _best(moving, repeats),
+            None if moving is None else best_of(moving, repeats),
             1.0,
             "bottleneck",
         )
     ]
     jt, jx = make_series(n_points, jitter_ms=200)
-    jittered = _best(lambda: trig.fired(jt, jx), repeats)
+    jittered = best_of(lambda: trig.fired(jt, jx), repeats)
     sums = _two_pointer()
     compiled = None
     if sums is not None:
         t = jt.view(np.int64)
         window, guard = int(window_s * 1000), int(window_s * 500)
-        compiled = _best(lambda: sums(t, jx, guard, window), repeats)  # warm-up compiles
+        compiled = best_of(lambda: sums(t, jx, guard, window), repeats)  # warm-up compiles
     results.append(
         _ratio(
             f"WindowTrigger.fired, jittered / compiled two-pointer pass, {n_points:,} pts",
@@ -108,7 +96,7 @@ def trigger(n_points: int, repeats: int) -> list[Result]:
             "numba two-pointer",
         )
     )
-    detect = _best(lambda: trig.detect("m", ts, xs), repeats)
+    detect = best_of(lambda: trig.detect("m", ts, xs), repeats)
     count = int(trig.fired(ts, xs).sum())
     results.append(
         Result(
@@ -128,7 +116,7 @@ def loading(bundle: Path, repeats: int = 1) -> list[Result]:
     """load_bundle (all validation) against pyarrow's bare parse of metrics.csv + logs.jsonl."""
     from sources.bundle.reader import load_bundle
 
-    ours = _best(lambda: load_bundle(bundle), repeats)
+    ours = best_of(lambda: load_bundle(bundle), repeats)
     try:
         from pyarrow import csv, json
     except ImportError:
@@ -139,5 +127,5 @@ def loading(bundle: Path, repeats: int = 1) -> list[Result]:
             csv.read_csv(bundle / "metrics.csv")
             json.read_json(bundle / "logs.jsonl")
 
-        theirs = _best(parse, repeats)
+        theirs = best_of(parse, repeats)
     return [_ratio("load_bundle / pyarrow csv+json parse", ours, theirs, 2.0, "pyarrow")]

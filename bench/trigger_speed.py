@@ -73,7 +73,7 @@ def reference_fired(
     return fired
 
 
-def _timed(fn, repeats: int) -> float:
+def best_of(fn, repeats: int) -> float:
     """Best wall time of `repeats` calls after a warm-up: the least disturbed by other load."""
     fn()
     times = []
@@ -110,7 +110,7 @@ def run(n_points: int, ref_points: int, repeats: int = 3) -> list[Result]:
     for points in WINDOWS:
         trigger = WindowTrigger(window_seconds=points * STEP_MS / 1000)
         label = f"{points}-pt window"
-        vec = _timed(partial(trigger.fired, timestamps, values), repeats)
+        vec = best_of(partial(trigger.fired, timestamps, values), repeats)
         vec_seconds[points] = vec
 
         start = time.perf_counter()
@@ -118,7 +118,7 @@ def run(n_points: int, ref_points: int, repeats: int = 3) -> list[Result]:
         ref = time.perf_counter() - start
         ref_runs = "one run"
         if ref < 1.0:  # cheap enough to give the reference its best of several runs too
-            ref = min(ref, _timed(partial(reference_fired, ts, xs, trigger), repeats))
+            ref = min(ref, best_of(partial(reference_fired, ts, xs, trigger), repeats))
             ref_runs = f"best of {repeats + 2} runs"
         got = trigger.fired(ts, xs)
         mismatches = int(np.count_nonzero(got != np.array(expected, dtype=bool)))
@@ -157,7 +157,7 @@ def run(n_points: int, ref_points: int, repeats: int = 3) -> list[Result]:
     # The general path, for irregular timestamps: informational, with its own agreement check.
     jt, jx = make_series(n_points, jitter_ms=200)
     trigger = WindowTrigger(window_seconds=WINDOWS[0] * STEP_MS / 1000)
-    jittered = _timed(partial(trigger.fired, jt, jx), repeats)
+    jittered = best_of(partial(trigger.fired, jt, jx), repeats)
     expected = np.array(reference_fired(jt[:ref_points], jx[:ref_points], trigger), dtype=bool)
     mismatches = int(np.count_nonzero(trigger.fired(jt[:ref_points], jx[:ref_points]) != expected))
     results += [

@@ -279,17 +279,9 @@ def _read_logs(directory: Path) -> LogTable:
         levels.append(code)
         messages.append(message)
         lines.append(number)
+    rows = [attributes.get(i) for i in range(len(stamps))] if attributes else None
     ms = timestamps_ms(stamps, np.array(lines), where)
-    names = sorted(service_codes)
-    recode = np.array([names.index(s) for s in service_codes], dtype=np.int32)
-    return LogTable.from_columns(
-        timestamps=ms.view("datetime64[ms]"),
-        services=recode[np.array(services, dtype=np.int64)],
-        levels=np.array(levels, dtype=np.int8),
-        messages=np.array(messages, dtype=object),
-        service_names=names,
-        attributes=[attributes.get(i) for i in range(len(stamps))] if attributes else None,
-    )
+    return _table(ms, service_codes, services, levels, messages, rows)
 
 
 def _plain_logs(text: str, where: str) -> LogTable | None:
@@ -327,6 +319,11 @@ def _plain_logs(text: str, where: str) -> LogTable | None:
             messages.append(message)
         lo = hi + 1
     ms = timestamps_ms(stamps, np.arange(1, len(stamps) + 1), where)
+    return _table(ms, service_codes, services, levels, messages, None)
+
+
+def _table(ms, service_codes: dict[str, int], services, levels, messages, attributes) -> LogTable:
+    """The columns both log readers gather, as a LogTable with services coded by name."""
     names = sorted(service_codes)
     recode = np.array([names.index(s) for s in service_codes], dtype=np.int32)
     return LogTable.from_columns(
@@ -335,7 +332,7 @@ def _plain_logs(text: str, where: str) -> LogTable | None:
         levels=np.array(levels, dtype=np.int8),
         messages=np.array(messages, dtype=object),
         service_names=names,
-        attributes=None,
+        attributes=attributes,
     )
 
 
