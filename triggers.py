@@ -1,7 +1,9 @@
 """Anomaly detection: the WindowTrigger, and the anomalies it fires grouped per metric."""
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import overload
 
 import numpy as np
 
@@ -97,8 +99,8 @@ class WindowTrigger:
         values: np.ndarray,
         service: str = "unknown",
         direction: Direction = "above",
-    ) -> list[MetricAnomaly]:
-        """One MetricAnomaly per point that fires."""
+    ) -> "Anomalies":
+        """The points that fire, one MetricAnomaly each (built when read: see Anomalies)."""
         values = np.asarray(values, dtype=np.float64)
         t = timestamps.astype("datetime64[ms]", copy=False).view(np.int64)
         if len(t) > 1 and not np.all(t[1:] >= t[:-1]):  # sorted already: a stable sort keeps it
@@ -109,21 +111,73 @@ class WindowTrigger:
         idx = np.flatnonzero(fired)
         mean, sigma = sign * (mean_c[idx] + centre), np.sqrt(var[idx])
         threshold = mean + sign * self.threshold_multiplier * sigma
-        # Plain floats and ints first: a numpy scalar per field would cost more than the model.
-        columns = (values[idx], threshold, t[idx], mean, sigma)
-        return [
-            MetricAnomaly(
-                metric=metric,
-                service=service,
-                value=value,
-                threshold=limit,
-                timestamp=datetime.fromtimestamp(ms / 1000, UTC),  # as to_datetime does
-                baseline_mean=mu,
-                baseline_std=sd,
-                direction=direction,
+        return Anomalies(metric, service, direction, t[idx], values[idx], threshold, mean, sigma)
+
+
+class Anomalies(Sequence[MetricAnomaly]):
+    """Fired points as columns, in time order; each MetricAnomaly is built when it is read.
+
+    A noisy metric over a long window fires tens of thousands of points and the report shows
+    a handful, so the objects are made only for what is used: `between` keeps the points of
+    an episode without building the others.
+    """
+
+    __slots__ = ("metric", "service", "direction", "_ms", "_columns")
+
+    def __init__(
+        self,
+        metric: str,
+        service: str,
+        direction: Direction,
+        ms: np.ndarray,
+        *columns: np.ndarray,  # value, threshold, baseline mean, baseline std
+    ) -> None:
+        self.metric, self.service, self.direction = metric, service, direction
+        self._ms, self._columns = ms, columns
+
+    def __len__(self) -> int:
+        return len(self._ms)
+
+    @overload
+    def __getitem__(self, i: int) -> MetricAnomaly: ...
+    @overload
+    def __getitem__(self, i: slice) -> "Anomalies": ...
+    def __getitem__(self, i: int | slice) -> "MetricAnomaly | Anomalies":
+        if isinstance(i, slice):
+            return Anomalies(
+                self.metric,
+                self.service,
+                self.direction,
+                self._ms[i],
+                *(c[i] for c in self._columns),
             )
-            for value, limit, ms, mu, sd in zip(*(c.tolist() for c in columns), strict=True)
-        ]
+        value, limit, mu, sd = (float(c[i]) for c in self._columns)
+        return MetricAnomaly(
+            metric=self.metric,
+            service=self.service,
+            value=value,
+            threshold=limit,
+            timestamp=datetime.fromtimestamp(int(self._ms[i]) / 1000, UTC),  # as to_datetime
+            baseline_mean=mu,
+            baseline_std=sd,
+            direction=self.direction,
+        )
+
+    def __iter__(self) -> Iterator[MetricAnomaly]:
+        return (self[i] for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-sequence semantics: compare, not hash
+
+    def __repr__(self) -> str:
+        return f"Anomalies({self.metric!r}, {len(self)} points)"
+
+    def between(self, start: datetime, end: datetime) -> "Anomalies":
+        """The points with start <= timestamp <= end."""
+        lo, hi = (round(x.timestamp() * 1000) for x in (start, end))
+        return self[np.searchsorted(self._ms, lo) : np.searchsorted(self._ms, hi, side="right")]
 
 
 def _baseline_sums(

@@ -27,7 +27,7 @@ from semantics import bad_when
 from sinks import Delivery, Sink
 from sources.counters import with_rates
 from sources.telemetry import Telemetry, to_datetime64
-from triggers import WindowTrigger
+from triggers import Anomalies, WindowTrigger
 
 
 class Progress(Protocol):
@@ -83,10 +83,10 @@ def detect(telemetry: Telemetry, trigger: WindowTrigger) -> list[MetricAnomaly]:
     return sorted(anomalies, key=lambda a: (a.timestamp, a.metric))
 
 
-def _within(episodes: list[Episode], fired: list[MetricAnomaly], s) -> list[MetricAnomaly]:
+def _within(episodes: list[Episode], fired: Anomalies, s) -> list[MetricAnomaly]:
     kept = []
     for e in episodes:
-        inside = [a for a in fired if e.onset <= a.timestamp <= e.end]
+        inside = list(fired.between(e.onset, e.end))
         if not inside or inside[0].timestamp > e.onset:
             at = int(np.searchsorted(s.timestamps, to_datetime64(e.onset)))
             value = float(s.values[min(at, len(s.values) - 1)])

@@ -154,3 +154,21 @@ def test_incident_start_skips_an_isolated_early_blip():
     start = triggers.incident_start([blip, *anomalies])
     assert start == triggers.incident_start(anomalies)
     assert NOW - timedelta(minutes=26) <= start <= NOW - timedelta(minutes=24)  # the real onset
+
+
+def test_detect_builds_anomalies_only_when_read():
+    t = _times(2000)
+    v = np.random.default_rng(3).normal(100, 2, 2000)
+    v[1500:1510] = 200
+    fired = WindowTrigger().detect("latency", t, v, "api")
+    built = list(fired)  # the columns and the objects they build agree
+    assert len(built) == len(fired) >= 10
+    assert fired[0] == built[0] and fired[-1] == built[-1]
+    assert fired[2:5] == built[2:5] and fired == built
+    assert all(a.service == "api" and a.value > a.threshold for a in built)
+    start, end = t[1500].item().replace(tzinfo=UTC), t[1509].item().replace(tzinfo=UTC)
+    inside = fired.between(start, end)
+    assert [a.timestamp for a in inside] == [
+        a.timestamp for a in built if start <= a.timestamp <= end
+    ]
+    assert [a.value for a in inside][:10] == [200.0] * 10
