@@ -2,7 +2,8 @@
 
 Benchmark-style: each case is timed at N and 4N characters in the same run (best of three), and
 the 4N time must stay within RATIO times the N time. Linear growth gives about 4, quadratic 16;
-nothing here depends on how fast or loaded the machine is.
+nothing here depends on how fast the machine is, and a stall of a loaded one is forgiven by
+measuring again (up to three times), which never rescues a quadratic pattern.
 """
 
 import time
@@ -122,10 +123,18 @@ def _best_time(run: Callable[[], object], repeats: int = 3) -> float:
     return best
 
 
-def _assert_linear(run: Callable[[int], object]) -> None:
-    small = _best_time(lambda: run(BIG // 4))
-    large = _best_time(lambda: run(BIG))
-    assert large <= RATIO * small + SLACK, f"{small:.4f}s at N, {large:.4f}s at 4N"
+def _assert_linear(run: Callable[[int], object], attempts: int = 3, big: int = BIG) -> None:
+    """Linear within RATIO in one of `attempts` measurements.
+
+    A busy machine can stall one timing; a quadratic pattern is 16x slower at 4N every time,
+    so a second look only forgives the noise.
+    """
+    for _ in range(attempts):
+        small = _best_time(lambda: run(big // 4))
+        large = _best_time(lambda: run(big))
+        if large <= RATIO * small + SLACK:
+            return
+    raise AssertionError(f"{small:.4f}s at N, {large:.4f}s at 4N")
 
 
 @pytest.mark.parametrize("make", [c[1] for c in REDACT_CASES], ids=[c[0] for c in REDACT_CASES])
@@ -143,6 +152,5 @@ def test_the_check_catches_a_quadratic_pattern():
     import re
 
     quadratic = re.compile(r"(?:a|-)+b")  # retried from every start, each scanning to the end
-    small = _best_time(lambda: quadratic.search("a-" * 2_000))
-    large = _best_time(lambda: quadratic.search("a-" * 8_000))
-    assert large > RATIO * small
+    with pytest.raises(AssertionError, match="at 4N"):
+        _assert_linear(lambda n: quadratic.search("a-" * (n // 2)), big=16_000)
