@@ -3,8 +3,9 @@
 A point's deviation is z = (value - baseline) / sigma, per watched direction. A point is hot
 above the trigger's multiplier (2.5 by default) and still anomalous above `close_sigma`. An
 episode opens when `persist` consecutive points are hot (isolated noise never holds that long),
-its onset is the first point of the still-anomalous run that holds them (so a ramp's onset is
-where it left the noise, not where it crossed the threshold), and it ends at the last
+its onset is where the still-anomalous run that holds them began, refined backwards by a CUSUM
+change-point estimate (so a ramp's onset is where it left the noise, not where it crossed the
+threshold), and it ends at the last
 still-anomalous point before a calm of `merge_gap` points. Each direction is judged on its own.
 """
 
@@ -102,7 +103,7 @@ def score_series(
     if spikes:
         dense = np.zeros(len(x))
         for side in sides:
-            for span in _spans(z[side], t, trigger, settings, side):
+            for span in _spans(z[side], t, None, trigger, settings, side):
                 peak = float(score[span.onset : span.confirmed + 1].max())
                 dense[span.confirmed] = max(dense[span.confirmed], peak)
         score = dense
@@ -155,7 +156,7 @@ def _side_episodes(
     score = _score(z, trigger)
     sign = 1.0 if side == "above" else -1.0
     episodes = []
-    for span in _spans(z, t, trigger, settings, side):
+    for span in _spans(z, t, x, trigger, settings, side):
         inside = x[span.onset : span.end + 1]
         level = float(base.level[span.onset])
         sigma = float(base.sigma[span.onset])
@@ -264,9 +265,19 @@ def _score(z: np.ndarray, trigger: WindowTrigger) -> np.ndarray:
 
 
 def _spans(
-    z: np.ndarray, t: np.ndarray, trigger: WindowTrigger, settings: EpisodeSettings, side: Side
+    z: np.ndarray,
+    t: np.ndarray,
+    x: np.ndarray | None,
+    trigger: WindowTrigger,
+    settings: EpisodeSettings,
+    side: Side,
 ) -> list[_Span]:
-    """Episodes as index spans: runs of still-anomalous points holding `persist` hot ones."""
+    """Episodes as index spans: runs of still-anomalous points holding `persist` hot ones.
+
+    With the values `x`, each onset is refined by a change-point fit that also reads points
+    after the confirmation (what a report wants); without, it is the run's start, from the
+    past only (what a causal score wants).
+    """
     m = settings.persist
     hot = z > trigger.threshold_multiplier
     held = np.cumsum(hot)
@@ -283,6 +294,7 @@ def _spans(
     group_end = ends[np.flatnonzero(np.concatenate((new_group[1:], [True])))]
     run_of = np.searchsorted(starts, confirmed, side="right") - 1
     window = settings.resume_windows * _window_ms(t, trigger)
+    lookback = int(np.searchsorted(t, t[0] + _window_ms(t, trigger)))  # a window's points
     spans: list[_Span] = []
     last_group = -1
     for c, r in zip(confirmed.tolist(), run_of.tolist(), strict=True):
@@ -291,8 +303,51 @@ def _spans(
             continue  # this episode is already open
         last_group = g
         onset, end = int(starts[r]), int(group_end[g])
+        if x is not None:  # looking back, with the points after: the report's onset
+            fit = _changepoint(t, x, max(onset - lookback, 0), c, min(end, c + lookback))
+            onset = min(onset, fit)  # a ramp to a plateau fits a step in its middle: late
         if spans and t[onset] - t[spans[-1].end] <= window:  # back within a window: same one
             spans[-1] = replace(spans[-1], end=end)
         else:
             spans.append(_Span(side, onset, c, end))
     return spans
+
+
+def _changepoint(t: np.ndarray, x: np.ndarray, lo: int, confirmed: int, hi: int) -> int:
+    """Where the change began: the least-squares change point of x[lo : hi + 1].
+
+    Two shapes are fitted for every candidate onset i in (lo, confirmed]: a step (one level
+    before i, another from i on) and a hinge (a level before i, a straight line leaving it at
+    i: a leak or a filling disk). The onset is the i of the best fit of either. The run of
+    still-anomalous points starts where noise last dipped below `close_sigma`, a step or
+    three late on a slow ramp; the fit uses the whole shape of the change, so its estimate
+    is within a step or so even there.
+    """
+    u = (t[lo : hi + 1] - t[lo]) / 1000.0  # seconds from the first point: keeps the precision
+    y = x[lo : hi + 1] - float(np.median(x[lo : hi + 1]))
+    n = len(y)
+    if n < 4:
+        return confirmed
+
+    def suffix(a: np.ndarray) -> np.ndarray:  # suffix[k] = a[k:].sum(), suffix[n] = 0
+        return np.concatenate((np.cumsum(a[::-1])[::-1], [0.0]))
+
+    k = np.arange(1, min(confirmed - lo, n - 2) + 1)  # the onset's offset: >= 1 point before
+    pre_n, post_n = k.astype(float), (n - k).astype(float)
+    cx, cxx = np.cumsum(y), np.cumsum(y * y)
+    pre_x, pre_xx = cx[k - 1], cxx[k - 1]
+    post_x, post_xx = cx[-1] - pre_x, cxx[-1] - pre_xx
+    step = pre_xx - pre_x**2 / pre_n + post_xx - post_x**2 / post_n
+    # Hinge: y = a + b·max(0, u - u_k). Normal equations over all points, regressors 1 and h.
+    st, stt, sty = suffix(u), suffix(u * u), suffix(u * y)
+    tau = u[k]
+    sh = st[k] - post_n * tau
+    shh = stt[k] - 2 * tau * st[k] + post_n * tau**2
+    shy = sty[k] - tau * suffix(y)[k]
+    det = n * shh - sh * sh
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = (shh * cx[-1] - sh * shy) / det
+        b = (n * shy - sh * cx[-1]) / det
+    hinge = np.where(det > 0, cxx[-1] - a * cx[-1] - b * shy, np.inf)
+    best = np.minimum(step, hinge)
+    return lo + int(k[int(np.argmin(best))])

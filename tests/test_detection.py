@@ -55,6 +55,32 @@ def test_step_change_is_one_episode_with_a_precise_onset():
     assert 0.5 < ep.score <= 1
 
 
+def _steps_from(ep, at: np.datetime64) -> float:
+    return (np.datetime64(ep.onset.replace(tzinfo=None), "ms") - at) / np.timedelta64(10, "s")
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_slow_ramp_has_its_onset_where_it_left_the_noise(seed):
+    """A leak climbing one noise sigma per scrape: the still-anomalous run alone starts one to
+    four steps late; the change-point fit puts the onset within two steps of the truth."""
+    rng = np.random.default_rng(seed)
+    t = grid(361, 10)
+    x = 512 + 4 * rng.standard_normal(len(t))
+    x[120:] += 4.3 * np.arange(1, 242)
+    (ep,) = episodes(t, x, "rises")
+    assert abs(_steps_from(ep, t[120])) <= 2
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_ramp_to_a_plateau_is_not_dated_to_its_middle(seed):
+    rng = np.random.default_rng(seed)
+    t = grid(361, 10)
+    x = 120 * (1 + 0.05 * rng.standard_normal(len(t)))
+    x[200:] *= 1 + 2 * np.clip(np.arange(1, 162) / 6, 0, 1)  # a minute's ramp-in, then flat
+    (ep,) = episodes(t, x, "rises")
+    assert abs(_steps_from(ep, t[200])) <= 2
+
+
 def test_self_resolving_bump_ends_inside_the_data():
     rng = np.random.default_rng(11)
     t = grid(361, 10)

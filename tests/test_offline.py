@@ -10,6 +10,7 @@ from evidence.metrics import BaselineComparison
 from offline import rules
 from pipeline.investigate import detect
 from scenarios import seeded
+from scenarios.mock_series import CHECKOUT_ONSET, LEAK_START
 from tests.helpers import deps_for, investigate
 from triggers import WindowTrigger
 
@@ -53,6 +54,17 @@ def test_default_finds_both_seeded_root_causes(now, tmp_path):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_single_incidents(now, tmp_path, scenario, expected, seed):
     assert _triples(_run(scenario, now, tmp_path, seed)) == expected
+
+
+@pytest.mark.parametrize(
+    "scenario, began",
+    [("checkout-config-bug", CHECKOUT_ONSET), ("worker-memory-leak", LEAK_START)],
+)
+@pytest.mark.parametrize("seed", [1, 2, 3, 42])
+def test_the_incident_starts_at_the_true_onset(now, tmp_path, scenario, began, seed):
+    """Within two 10 s scrape steps: a step-like ramp-in and a slow leak alike."""
+    deps = deps_for(scenario, now, tmp_path, seed)
+    assert abs((deps.triggered_at - (now - began)).total_seconds()) <= 20
 
 
 @pytest.mark.parametrize("seed", [11, 12, 13])
