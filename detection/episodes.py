@@ -156,7 +156,9 @@ def _side_episodes(
     score = _score(z, trigger)
     sign = 1.0 if side == "above" else -1.0
     episodes = []
-    for span in _spans(z, t, x, trigger, settings, side):
+    judged = np.flatnonzero(np.isfinite(base.level))  # an onset needs a baseline before it
+    earliest = int(judged[0]) if len(judged) else 0
+    for span in _spans(z, t, x, trigger, settings, side, earliest):
         inside = x[span.onset : span.end + 1]
         level = float(base.level[span.onset])
         sigma = float(base.sigma[span.onset])
@@ -271,12 +273,14 @@ def _spans(
     trigger: WindowTrigger,
     settings: EpisodeSettings,
     side: Side,
+    earliest: int = 0,
 ) -> list[_Span]:
     """Episodes as index spans: runs of still-anomalous points holding `persist` hot ones.
 
     With the values `x`, each onset is refined by a change-point fit that also reads points
-    after the confirmation (what a report wants); without, it is the run's start, from the
-    past only (what a causal score wants).
+    after the confirmation (what a report wants), never before `earliest`, the first point
+    with a baseline; without, it is the run's start, from the past only (what a causal score
+    wants).
     """
     m = settings.persist
     hot = z > trigger.threshold_multiplier
@@ -304,7 +308,8 @@ def _spans(
         last_group = g
         onset, end = int(starts[r]), int(group_end[g])
         if x is not None:  # looking back, with the points after: the report's onset
-            fit = _changepoint(t, x, max(onset - lookback, 0), c, min(end, c + lookback))
+            lo = min(max(onset - lookback, earliest), onset)
+            fit = _changepoint(t, x, lo, c, min(end, c + lookback))
             onset = min(onset, fit)  # a ramp to a plateau fits a step in its middle: late
         if spans and t[onset] - t[spans[-1].end] <= window:  # back within a window: same one
             spans[-1] = replace(spans[-1], end=end)
