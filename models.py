@@ -143,5 +143,9 @@ class RCAReport(RCADraft):
     usage: dict[str, AgentUsage] = Field(default_factory=dict)
     # A live investigation's provenance: source URLs (no credentials), window, step, alerts.
     sources: dict | None = None
+    limits: list[str] = Field(
+        default_factory=list,
+        description="Scale limits applied: what was ranked, sampled or counted, not listed",
+    )
 
     _utc = field_validator("triggered_at")(_as_utc)

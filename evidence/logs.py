@@ -238,7 +238,8 @@ class LogsView(BaseModel):
     searched: str
     lines: int
     by_level: dict[str, int]
-    errors_by_service: dict[str, int]
+    errors_by_service: dict[str, int]  # the MAX_ERROR_SERVICES with the most, most first
+    other_services_with_errors: int = 0  # and how many more services logged ERROR+ lines
     signatures: list[Signature]
     samples: list[LogEntry]
 
@@ -317,10 +318,16 @@ def _level_counts(table: LogTable, idx: np.ndarray) -> dict[str, int]:
     return {name: int(c) for name, c in zip(LEVELS, counts, strict=True) if c}
 
 
-def _errors_by_service(table: LogTable, idx: np.ndarray) -> dict[str, int]:
+MAX_ERROR_SERVICES = 20  # services listed by their ERROR+ count; the rest are counted
+
+
+def _errors_by_service(table: LogTable, idx: np.ndarray) -> tuple[dict[str, int], int]:
+    """The services with the most ERROR+ lines among idx, most first, and how many more."""
     errors = idx[table.levels[idx] >= LEVELS.index("ERROR")]
     counts = np.bincount(table.services[errors], minlength=len(table.service_names))
-    return {table.service_names[s]: int(c) for s, c in enumerate(counts) if c}
+    named = np.flatnonzero(counts)
+    top = named[np.argsort(-counts[named], kind="stable")[:MAX_ERROR_SERVICES]]
+    return {table.service_names[s]: int(counts[s]) for s in top.tolist()}, len(named) - len(top)
 
 
 def _samples(table: LogTable, idx: np.ndarray, limit: int) -> list[LogEntry]:
@@ -333,11 +340,13 @@ def _samples(table: LogTable, idx: np.ndarray, limit: int) -> list[LogEntry]:
 
 def view(table: LogTable, idx: np.ndarray, searched: str, limit: int = 8) -> LogsView:
     warn_up = idx[table.levels[idx] >= LEVELS.index("WARN")]
+    errors_by_service, others = _errors_by_service(table, idx)
     return LogsView(
         searched=searched,
         lines=len(idx),
         by_level=_level_counts(table, idx),
-        errors_by_service=_errors_by_service(table, idx),
+        errors_by_service=errors_by_service,
+        other_services_with_errors=others,
         signatures=signatures(table, warn_up),
         samples=_samples(table, warn_up if len(warn_up) else idx, limit),
     )

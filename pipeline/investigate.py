@@ -22,6 +22,7 @@ from agents.logs_agent import investigate_logs
 from agents.metrics_agent import investigate_metrics
 from detection import Episode, detect_episodes
 from errors import IncidentCommanderError, InvestigationError, Stopped
+from evidence.limits import scale_limits
 from models import AgentUsage, IncidentContext, LogSummary, MetricAnomaly, RCAReport
 from semantics import bad_when
 from sinks import Delivery, Sink
@@ -150,7 +151,9 @@ async def run_investigation(
         failure = f"internal error: {_reason(exc)}"
     if failure is not None:
         report = assemble_report(deps, None, failure=failure)
-    report = _stamp(report, inv.choice, gathered, inv.sources)
+    metric_services = {m.service for m in telemetry.metrics().values()}
+    limits = scale_limits(telemetry.logs(), metric_services, deps.triggered_at)
+    report = _stamp(report, inv.choice, gathered, inv.sources, limits)
     delivery = Delivery(report)
     try:
         for sink in sinks:
@@ -196,12 +199,18 @@ async def _agents(
 
 
 def _stamp(
-    report: RCAReport, choice: ModelChoice, gathered: Gathered, sources: dict | None
+    report: RCAReport,
+    choice: ModelChoice,
+    gathered: Gathered,
+    sources: dict | None,
+    limits: list[str],
 ) -> RCAReport:
-    """What only the pipeline knows: the model asked, who answered, the fallback, usage."""
+    """What only the pipeline knows: the model asked, who answered, the fallback, usage, and
+    the scale limits the evidence applied."""
     return report.model_copy(
         update={
             "sources": sources,
+            "limits": limits,
             "model": choice.name,
             "answered_by": list(dict.fromkeys(gathered.answered_by)),
             "fell_back": choice.state.fell_back,

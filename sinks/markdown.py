@@ -49,6 +49,7 @@ _CATEGORY_ORDER = (
     "unknown",
 )
 RULED_OUT = "ruled out:"
+ERROR_ROWS = 20  # services in the log table's error counts; the rest are one row
 LONG = 300  # characters of one evidence line, log line or step before it is cut
 
 
@@ -246,7 +247,9 @@ def _logs(r: RCAReport) -> list[str]:
     if logs.error_counts:
         lines += ["| service | ERROR and FATAL lines |", "|---|--:|"]
         ranked = sorted(logs.error_counts.items(), key=lambda kv: -kv[1])
-        lines += [f"| {markdown(s)} | {n} |" for s, n in ranked]
+        lines += [f"| {markdown(s)} | {n} |" for s, n in ranked[:ERROR_ROWS]]
+        if rest := ranked[ERROR_ROWS:]:
+            lines += [f"| {len(rest):,} more services | {sum(n for _, n in rest):,} |"]
         lines += [""]
     errors = logs.error_counts
     sigs = sorted(_signatures(logs.key_entries), key=lambda s: (-errors.get(s.service, 0), s.first))
@@ -317,5 +320,7 @@ def render_markdown(r: RCAReport) -> str:
     if r.metrics_summary:
         lines += _metrics_triage(r.metrics_summary)
     lines += _logs(r)
+    if r.limits:
+        lines += ["## Limits", "", *[f"- {_md(limit)}" for limit in r.limits], ""]
     lines += _usage(r)
     return "\n".join(lines).rstrip("\n") + "\n"

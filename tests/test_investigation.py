@@ -215,6 +215,67 @@ def test_a_service_with_hundreds_of_metrics_is_investigated_within_the_limits(tm
     assert "anomalous metrics to fire" in report.metrics_summary
 
 
+def _tenant_logs(bundle, services: int) -> None:
+    """`services` more log-only services, one line each, every 50th an ERROR."""
+    import json
+
+    lines = (bundle / "logs.jsonl").read_text().splitlines()
+    times = [json.loads(line)["timestamp"] for line in lines]
+    extra = [
+        json.dumps(
+            {
+                "timestamp": times[i * 7919 % len(times)],
+                "service": f"tenant-{i:06d}-worker",
+                "level": "ERROR" if i % 50 == 0 else "INFO",
+                "message": f"job {i} " + ("failed: upstream refused" if i % 50 == 0 else "done"),
+            }
+        )
+        for i in range(services)
+    ]
+    (bundle / "logs.jsonl").write_text("\n".join(extra + lines) + "\n")
+
+
+def test_the_report_states_the_scale_limits_it_applied(tmp_path, now):
+    """Past the limits the evidence is ranked and counted, and the report says so."""
+    import scenarios
+    from sinks.markdown import render_markdown
+    from sources.bundle import export_bundle, load_bundle
+    from tests.helpers import investigate
+
+    store, expected = scenarios.get("checkout-config-bug").build(now, 42)
+    export_bundle(store, tmp_path / "b", expected)
+    _tenant_logs(tmp_path / "b", 1500)
+    report = investigate(load_bundle(tmp_path / "b"), now, tmp_path / "out")
+    assert [(f.service, f.category) for f in report.findings] == [
+        ("checkout-service", "config_change")
+    ]
+    assert report.limits[0].startswith("1,506 services write logs: the service map holds the 2 ")
+    assert report.limits[1].startswith("32 services logged errors: the log tables list the 20 ")
+    assert len(report.log_summary.error_counts) <= 20
+    assert "## Limits" in render_markdown(report)
+    plain = investigate(store, now, tmp_path / "plain")  # within the limits: nothing to say
+    assert plain.limits == [] and "## Limits" not in render_markdown(plain)
+
+
+@pytest.mark.slow
+def test_a_hundred_thousand_log_services_are_investigated_within_the_limits(tmp_path, now):
+    """The real CLI on 100k log-only services: the right finding, a report of readable size."""
+    import scenarios
+    from sources.bundle import export_bundle
+    from tests.helpers import cli, reports
+
+    store, expected = scenarios.get("checkout-config-bug").build(now, 42)
+    export_bundle(store, tmp_path / "b", expected)
+    _tenant_logs(tmp_path / "b", 100_000)
+    run = cli(tmp_path, "--bundle", "b", "--output-dir", "out", "--model", "offline")
+    assert run.returncode == 0, run.stderr[-2000:]
+    (md,) = [p for p in reports(tmp_path / "out") if p.suffix == ".md"]
+    text = md.read_text()
+    assert "checkout-service: configuration change, roll back" in text
+    assert "100,006 services write logs" in text and "2,002 services logged errors" in text
+    assert len(text.splitlines()) < 300  # ranked and counted, not 100k rows
+
+
 def test_a_version_that_reads_like_a_command_does_not_block_the_rollback(tmp_path, now):
     """The destructive-step filter judges what a step proposes, not the names it quotes."""
     from dataclasses import replace

@@ -325,7 +325,8 @@ def _plain_logs(text: str, where: str) -> LogTable | None:
 def _table(ms, service_codes: dict[str, int], services, levels, messages, attributes) -> LogTable:
     """The columns both log readers gather, as a LogTable with services coded by name."""
     names = sorted(service_codes)
-    recode = np.array([names.index(s) for s in service_codes], dtype=np.int32)
+    rank = {name: i for i, name in enumerate(names)}
+    recode = np.array([rank[s] for s in service_codes], dtype=np.int32)
     return LogTable.from_columns(
         timestamps=ms.view("datetime64[ms]"),
         services=recode[np.array(services, dtype=np.int64)],
