@@ -7,8 +7,8 @@ from evidence.deploys import DeployView, DiffSummary
 from evidence.frames import CodeMatch
 from evidence.logs import ServiceLogDetails
 from evidence.metrics import BaselineComparison
-from evidence.statements import dependency_trouble
-from semantics import is_error_rate, is_latency, is_request_rate
+from evidence.statements import dependency_trouble, new_errors
+from semantics import is_error_rate, is_latency, is_replicas, is_request_rate
 
 DEPLOY_WINDOW_MINUTES = 30
 
@@ -84,6 +84,15 @@ def deploy_note(ev: ServiceEvidence) -> str:
 
 
 def deploy_to_blame(ev: ServiceEvidence) -> DeployView | None:
+    """The deploy before the service's symptoms that could have caused them, if any.
+
+    Only load moving (more requests, more replicas) with no new errors is no symptom: a
+    deploy that lands before the morning ramp did not cause the customers to arrive.
+    """
+    if not new_errors(ev.logs) and all(
+        is_request_rate(c) or is_replicas(c) for c in ev.comparisons
+    ):
+        return None
     for d in ev.recent_deploys():
         diff = ev.diffs.get(d.commit)
         if diff is not None and diff.kind in ("docs", "test", "empty"):

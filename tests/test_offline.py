@@ -198,6 +198,17 @@ def _deploy(service="svc", minutes=10, description="release"):
         ),
         # Nothing sustained and no new errors: abstain.
         ([], _logs({}, errors_after=0), [], None),
+        # A deploy just before the morning ramp: load alone, no errors, is no symptom of it.
+        (
+            [
+                _comparison(
+                    "http_server_requests_seconds_count", "level_shift", "requests/s", ratio=1.3
+                )
+            ],
+            _logs({}, errors_after=0),
+            [_deploy(minutes=2, description="bump structlog")],
+            None,
+        ),
     ],
 )
 def test_rules_table(comparisons, logs, deploys, expected):
