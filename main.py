@@ -6,7 +6,6 @@ failed, 130/143 stopped by SIGINT/SIGTERM (a partial report once the agents had 
 """
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Iterator
@@ -17,11 +16,14 @@ from typing import TYPE_CHECKING
 
 import scenarios
 from errors import InvestigationError, UsageError
-from pipeline.cli import SIGNALS, Parser, aware_time, console, errors, run
+from pipeline import cli
+from pipeline.cli import SIGNALS, Parser, aware_time, positive, run
 from sinks import text
 from sources.live import add_arguments, window_from_args
 
-# Imported where used: --help and --list-scenarios need none of the agents (pydantic_ai).
+# Nothing at the top but the standard library and modules made of it: --help and
+# --list-scenarios need no more. The rest (numpy, pydantic, pydantic_ai, rich, the sinks, the
+# pipeline) is imported where used, after parsing.
 if TYPE_CHECKING:
     from models import MetricAnomaly
     from sinks import Delivery, Sink
@@ -78,17 +80,19 @@ class ConsoleProgress:
 
     @contextmanager
     def stage(self, number: int, text: str) -> Iterator[None]:
-        console.print(f"[bold][{number}/4][/bold] {text}")
+        import asyncio
+
+        cli.console.print(f"[bold][{number}/4][/bold] {text}")
         # A signal while an agent runs cancels it: the run then delivers a partial report.
         with SIGNALS.cancelling(asyncio.current_task()):
-            with console.status(f"{text.rstrip('.')}…", spinner="dots"):
+            with cli.console.status(f"{text.rstrip('.')}…", spinner="dots"):
                 yield
 
     def detected(self, anomalies: "list[MetricAnomaly]") -> None:
         from triggers import group_anomalies
 
         if not anomalies:
-            console.print("No anomaly fired: nothing to investigate, no report written.")
+            cli.console.print("No anomaly fired: nothing to investigate, no report written.")
         for g in group_anomalies(anomalies):
             side, worst = ("above", "peak") if g.direction == "above" else ("below", "low")
             points = "1 point" if g.count == 1 else f"{g.count} points"
@@ -106,13 +110,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(args: argparse.Namespace) -> int:
     _refuse_conflicts(args)
-    if args.json:  # stdout carries the JSON alone
-        console.file = sys.stderr
-    console.quiet = args.quiet
-    if args.list_scenarios:
-        for s in scenarios.SCENARIOS.values():
-            console.print(f"{s.name:<24} {s.summary}", soft_wrap=True)
+    if args.list_scenarios:  # plain text, printed without loading rich
+        if not args.quiet:
+            for s in scenarios.SCENARIOS.values():
+                print(f"{s.name:<24} {s.summary}")
         return 0
+    # stdout carries the JSON alone; None is rich's default (the sys.stdout of the moment), so
+    # an in-process caller's earlier --json does not linger.
+    cli.console.file = sys.stderr if args.json else None
+    cli.console.quiet = args.quiet
     if args.bundles:
         return _main_bundles(args)
     now = args.now or datetime.now(UTC)  # the only wall-clock read; everything else gets it
@@ -129,8 +135,10 @@ def _main(args: argparse.Namespace) -> int:
         else:
             telemetry, expected = scenarios.get(args.scenario).build(now, args.seed)
         export_bundle(telemetry, args.export_bundle, expected)
-        console.print(f"Bundle written: {args.export_bundle}")
+        cli.console.print(f"Bundle written: {args.export_bundle}")
         return 0
+    import asyncio
+
     from agents.llm import choose
     from pipeline.investigate import Investigation, run_investigation
     from sinks.files import check_free, validate_incident_id
@@ -155,14 +163,14 @@ def _main(args: argparse.Namespace) -> int:
     else:
         telemetry, _ = scenarios.get(args.scenario).build(now, args.seed)
 
-    console.print("[bold]=== Incident Commander ===[/bold]")
-    console.print(
+    cli.console.print("[bold]=== Incident Commander ===[/bold]")
+    cli.console.print(
         f"Data: {telemetry.name} ({len(telemetry.metrics())} metrics, "
         f"{len(telemetry.logs())} log lines); model: {choice.name}",
         soft_wrap=True,
         markup=False,
     )
-    console.print("[bold][1/4][/bold] Detecting anomalies...")
+    cli.console.print("[bold][1/4][/bold] Detecting anomalies...")
     try:
         delivery = asyncio.run(
             run_investigation(
@@ -178,11 +186,11 @@ def _main(args: argparse.Namespace) -> int:
         return 0
     _print_report(delivery, choice.state)
     if delivery.links:
-        console.print(f"Uploaded: {', '.join(delivery.links)}", soft_wrap=True, markup=False)
+        cli.console.print(f"Uploaded: {', '.join(delivery.links)}", soft_wrap=True, markup=False)
     else:
-        console.print("Upload skipped: ARTIFACTS_GCS_DIR is not set.")
+        cli.console.print("Upload skipped: ARTIFACTS_GCS_DIR is not set.")
     if os.environ.get(SLACK_ENV):
-        console.print("Summary posted to Slack.")
+        cli.console.print("Summary posted to Slack.")
     if args.json:
         sys.stdout.write(delivery.files[1].read_text(encoding="utf-8"))
     elif args.quiet:
@@ -230,7 +238,7 @@ def _open_live(live, now: datetime):
     window = open_live(live.config, live.start, live.end, live.alert, now)
     p = window.provenance
     alerts = "".join(f"; alert {a['alertname']} ({a['status']})" for a in p["alerts"])
-    console.print(
+    cli.console.print(
         f"Live: {', '.join(p['sources'].values())}; {p['window']['from']} to "
         f"{p['window']['to']}, step {p['step_seconds']} s{alerts}",
         soft_wrap=True,
@@ -296,30 +304,23 @@ def _check_output_dir(output_dir: Path) -> None:
     from sinks.files import check_output_dir
 
     for note in check_output_dir(output_dir):
-        errors.print(f"warning: {note}", soft_wrap=True, markup=False, style="yellow")
-
-
-def positive(value: str) -> int:
-    """A whole number >= 1 (an argparse type): pipeline.batch's, imported when used."""
-    from pipeline.batch import positive
-
-    return positive(value)
+        cli.errors.print(f"warning: {note}", soft_wrap=True, markup=False, style="yellow")
 
 
 def say(line: str) -> None:
     """Print a line that holds text from data or a model: neutralised, never markup."""
     indent = " " * (len(line) - len(line.lstrip(" ")))
-    console.print(indent + text.console(line), soft_wrap=True, markup=False)
+    cli.console.print(indent + text.console(line), soft_wrap=True, markup=False)
 
 
 def _print_report(delivery: "Delivery", state) -> None:
     from sinks.markdown import order_findings
 
     report = delivery.report
-    console.print("[bold]=== Incident Complete ===[/bold]")
-    console.print(f"RCA written: {delivery.files[0]}", soft_wrap=True, markup=False)
+    cli.console.print("[bold]=== Incident Complete ===[/bold]")
+    cli.console.print(f"RCA written: {delivery.files[0]}", soft_wrap=True, markup=False)
     say(f"Root cause: {report.root_cause}")
-    console.print(f"Confidence: {report.confidence:.0%}")
+    cli.console.print(f"Confidence: {report.confidence:.0%}")
     say(f"Affected services: {', '.join(report.affected_services) or 'none'}")
     for f in order_findings(report):
         say(f"  - {f.service}: {f.category} -> {f.action} ({f.confidence:.0%})")
@@ -327,7 +328,7 @@ def _print_report(delivery: "Delivery", state) -> None:
     fell = f"; fell back to the offline investigator ({state.reason})" if state.fell_back else ""
     say(f"Model: {report.model}; answers from: {by}{fell}")
     for name, u in report.usage.items():
-        console.print(
+        cli.console.print(
             f"  {name}: {u.requests} requests, {u.tool_calls} tool calls, "
             f"{u.input_tokens} input + {u.output_tokens} output tokens"
         )

@@ -7,7 +7,6 @@ so every offline report, byte-identical whatever the concurrency. A failed incid
 stops the others; the batch's exit code says what failed once all of them are done.
 """
 
-import argparse
 import asyncio
 import os
 import signal
@@ -75,13 +74,6 @@ class _Silent:
 
 
 QUIET = _Silent()
-
-
-def positive(text: str) -> int:
-    """A whole number >= 1 (an argparse type)."""
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
-    return int(text)
 
 
 def shard(items: Sequence[T], index: int, count: int) -> list[T]:

@@ -1,21 +1,42 @@
-"""What the project's command-line entry points share: parsing, consoles, the error boundary."""
+"""What the project's command-line entry points share: parsing, consoles, the error boundary.
+
+Only the standard library at import: `main.py --help` and `--list-scenarios` need no more.
+"""
 
 import argparse
-import asyncio
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from errors import IncidentCommanderError, Stopped, UsageError
 from sinks import text
 
+if TYPE_CHECKING:
+    import asyncio
+
+    from rich.console import Console
+
 # Text from data is printed with markup=False and through sinks.text.console; no :shortcode:
-# becomes an emoji either.
-console = Console(highlight=False, emoji=False)
-errors = Console(stderr=True, highlight=False, emoji=False)
+# becomes an emoji either. The two consoles, `console` (stdout) and `errors` (stderr), are
+# made on first use (PEP 562), so a command that prints nothing through them never loads rich.
+_CONSOLES = {"console": False, "errors": True}  # name: on stderr
+
+
+def _console(name: str) -> "Console":
+    """The console `name`, made once, on first use."""
+    if name not in globals():
+        from rich.console import Console
+
+        globals()[name] = Console(stderr=_CONSOLES[name], highlight=False, emoji=False)
+    return globals()[name]
+
+
+def __getattr__(name: str) -> "Console":
+    if name in _CONSOLES:
+        return _console(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Parser(argparse.ArgumentParser):
@@ -32,6 +53,13 @@ def aware_time(text: str) -> datetime:
     if value.tzinfo is None:
         raise argparse.ArgumentTypeError(f"--now needs a UTC offset, got {text!r}")
     return value.astimezone(UTC)
+
+
+def positive(value: str) -> int:
+    """A whole number >= 1 (an argparse type)."""
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {value!r}")
+    return int(value)
 
 
 class _Signals:
@@ -61,7 +89,7 @@ class _Signals:
         raise Stopped(signum)
 
     @contextmanager
-    def cancelling(self, task: asyncio.Task | None) -> Iterator[None]:
+    def cancelling(self, task: "asyncio.Task | None") -> Iterator[None]:
         """While inside, a signal cancels `task` instead of raising Stopped."""
         self.task = task
         try:
@@ -101,5 +129,7 @@ def run(main: Callable[[argparse.Namespace], int], args: Callable[[], argparse.N
 
 
 def _fail(exc: BaseException, code: int) -> int:
-    errors.print(f"error: {text.console(str(exc))}", soft_wrap=True, markup=False, style="red")
+    _console("errors").print(
+        f"error: {text.console(str(exc))}", soft_wrap=True, markup=False, style="red"
+    )
     return code

@@ -7,14 +7,15 @@ alike; the local files sink comes first, since it gives the report its id and it
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from models import RCAReport
+if TYPE_CHECKING:  # a type only: `from sinks import text` stays free of pydantic
+    from models import RCAReport
 
 
 @dataclass
 class Delivery:
-    report: RCAReport
+    report: "RCAReport"
     files: list[Path] = field(default_factory=list)  # written locally, .md first
     links: list[str] = field(default_factory=list)  # where the files went (gs:// URIs)
 

@@ -42,6 +42,7 @@ def test_scenarios_are_well_formed(name, now):
     assert s.summary and "\n" not in s.summary
     telemetry, expected = s.build(now, 5)
     assert telemetry.name == s.name
+    assert telemetry.description == s.summary  # the catalogue repeats each module's SUMMARY
     assert set(expected) == {"incident", "findings", "forbidden_services"}
     assert expected["incident"] == bool(expected["findings"])
     services = set(telemetry.logs().service_names) | {
