@@ -2,20 +2,25 @@
 
 import re
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from pydantic_ai import Agent, ModelRetry, RunContext, ToolOutput
 from pydantic_ai.models import Model
 from pydantic_ai.usage import UsageLimits
 
 from agents.deps import (
     UNTRUSTED,
+    Compact,
     InvestigationDeps,
     Outcome,
+    anomaly_table,
     commits_with_diffs,
+    comparison_wire,
     data_block,
+    entries_of,
     enum_param,
+    lean_tools,
     log_services,
     metric_names,
     run_agent,
@@ -26,43 +31,39 @@ from evidence.frames import CodeMatch, code_matches
 from evidence.graph import ServiceMap
 from evidence.logs import ServiceLogDetails, service_details
 from evidence.metrics import BaselineComparison, MetricSummary, compare, summarize
-from models import RCADraft, RCAReport
+from models import LogSummary, RCADraft, RCAReport
 from triggers import group_anomalies
 
 INSTRUCTIONS = f"""\
-You are the incident commander. You receive the anomalies, the metrics triage and the log
-summary, and you work in four phases:
-1. INVESTIGATE: get_service_map first (who calls whom, each service's onset, and the root its
-   callers' errors lead to), get_metric_details for the anomalous metrics (and the other
-   metrics of the affected services, from the metrics list), get_log_details for the affected
-   services (and the dependencies they name), list_recent_deploys, and get_code_diff for deploys
-   that landed shortly before an onset.
-2. DECIDE: name the root cause of each incident, using these patterns:
-   - a deploy to the same service within 30 minutes before its onset -> roll it back
+You are the incident commander. From the anomalies, the metrics triage and the log summary:
+1. INVESTIGATE: get_service_map (who calls whom, each service's onset, the root its callers'
+   errors lead to); get_metric_details for the anomalous metrics and the affected services'
+   other metrics; get_log_details for the affected services and the dependencies they name;
+   list_recent_deploys, find_changed_code, and get_code_diff for deploys shortly before an onset.
+2. DECIDE the root cause of each incident:
+   - a deploy to the same service within 30 minutes before its onset -> rollback
      (config_change when its diff changes settings, code_regression when it changes code);
    - a stack frame of the new errors on a line an older deploy changed (find_changed_code) ->
-     that deploy introduced a latent bug: code_regression, roll it back;
-   - latency up with DB pool exhaustion in the logs -> read the config diff: pool sizes and
-     timeouts are the usual culprits;
-   - a heap or memory metric that ramps without a GC sawtooth, or whose floor after each GC
-     keeps rising (floor_rising), with GC pauses escalating or OOM kills -> memory_leak:
-     restart now, capture a heap dump first, then fix the code;
-   - errors naming a dependency while the service itself is unchanged -> dependency_failure,
-     and the finding names the DEPENDENCY (the service map's root), not its callers; the
-     callers go to affected_services; the action fits how it fails (renew an expired
-     certificate and escalate, fail over a lost primary, restart a crashed one, escalate a
-     slow vendor and shed load);
-   - request rate up with latency and CPU following, no deploy -> traffic_surge -> scale_out;
-   - a resource pinned at its limit with no change that explains it -> resource_saturation.
-   Deploys to other services are not the cause. Isolated noise blips are not an incident. A
-   clear sustained change that hurts (errors, latency, lost headroom) and that nothing
-   explains is category unknown with action escalate, never "no incident".
-   State the mechanism in each summary (what broke and how, with times and numbers).
-3. ACT: choose remediation from rollback, restart, scale_out, failover, escalate, and write
-   concrete, safe steps. Never propose destructive commands (deleting data, namespaces, tables).
-4. REPORT: call write_rca once with the root cause, a timeline, the affected services,
-   remediation steps, an overall confidence from 0 to 1, and one finding per root cause with the
-   evidence quoted from the tools.
+     a latent bug: code_regression, rollback;
+   - latency up with DB pool exhaustion in the logs -> read the config diff (pool sizes and
+     timeouts are the usual culprits);
+   - memory that ramps without a GC sawtooth, or whose floor keeps rising (floor_rising), with
+     GC pauses escalating or OOM kills -> memory_leak: capture a heap dump, restart now, then
+     fix the code;
+   - errors naming a dependency while the service itself is unchanged -> dependency_failure of
+     the DEPENDENCY (the map's root), its callers in affected_services; act on how it fails
+     (renew an expired certificate and escalate, fail over a lost primary, restart a crashed
+     one, escalate a slow vendor and shed load);
+   - request rate up with latency and CPU following, no deploy -> traffic_surge, scale_out;
+   - a resource pinned at its limit, no change that explains it -> resource_saturation.
+   Deploys to other services are not the cause; isolated noise blips are not an incident. A
+   clear sustained change that hurts (errors, latency, lost headroom) and that nothing explains
+   is category unknown, action escalate, never "no incident". Each summary states the
+   mechanism: what broke and how, with times and numbers.
+3. ACT: remediation from rollback, restart, scale_out, failover, escalate, in concrete, safe
+   steps; never destructive commands (deleting data, namespaces, tables).
+4. REPORT: call write_rca once: root cause, timeline, affected services, remediation steps,
+   confidence (0 to 1), and one finding per root cause with evidence quoted from the tools.
 {UNTRUSTED}"""
 
 DESTRUCTIVE = re.compile(
@@ -75,9 +76,75 @@ DESTRUCTIVE = re.compile(
 )
 
 
-class MetricDetails(BaseModel):
+class MetricDetails(Compact):
+    """A metric's comparison with its baseline, and the whole series in a dozen numbers.
+
+    A model reads the comparison (see agents.deps.comparison_wire) and, of the summary, only
+    what the comparison does not say already: the span, the last value and the profile.
+    """
+
     summary: MetricSummary
     comparison: BaselineComparison
+
+    def wire(self, data: dict[str, Any]) -> dict[str, Any]:
+        summary = data["summary"]
+        return {
+            "comparison": comparison_wire(data["comparison"]),
+            "summary": {k: summary.get(k) for k in ("start", "end", "last", "profile")},
+        }
+
+
+class LogDetails(Compact, ServiceLogDetails):
+    """One service's logs as a model reads them.
+
+    A new signature shows its real sample line (not also its template, nor the service it is
+    of); sample lines already shown as a signature's sample are left out.
+    """
+
+    def wire(self, data: dict[str, Any]) -> dict[str, Any]:
+        shown = set()
+        for sig in data.get("new_signatures", []):
+            sig.pop("signature", None)
+            if sig.get("services") == [self.service]:
+                del sig["services"]
+            if not sig.get("before"):
+                sig.pop("before", None)
+            shown.add(sig.get("sample"))
+        samples = []
+        for e in data.get("samples", []):
+            if e["message"] not in shown:
+                shown.add(e["message"])
+                samples.append(e)
+        data["samples"] = entries_of(samples, self.service)
+        data["lead_up"] = entries_of(data.get("lead_up", []), self.service)
+        return data
+
+
+class ServiceMapView(Compact, ServiceMap):
+    """The service map as a model reads it: a service that is its own root says no root."""
+
+    def wire(self, data: dict[str, Any]) -> dict[str, Any]:
+        for s in data.get("services", []):
+            if s.get("root") == s.get("service"):
+                del s["root"]
+        return data
+
+
+class Deploy(Compact, DeployView):
+    """A deploy as a model reads it: compact JSON."""
+
+
+class ChangedCode(Compact, CodeMatch):
+    """A stack frame on a changed line as a model reads it: compact JSON."""
+
+
+class Diff(Compact, DiffSummary):
+    """A diff summary as a model reads it: the excerpt without git's index lines."""
+
+    def wire(self, data: dict[str, Any]) -> dict[str, Any]:
+        lines = data.get("excerpt", "").splitlines()
+        data["excerpt"] = "\n".join(x for x in lines if not x.startswith(("index ", "diff --git")))
+        return data
 
 
 async def write_rca(ctx: RunContext[InvestigationDeps], draft: RCADraft) -> RCAReport:
@@ -149,17 +216,17 @@ agent = Agent(
     output_type=ToolOutput(write_rca, name="write_rca"),
     instructions=INSTRUCTIONS,
     retries=3,
+    capabilities=[lean_tools()],
 )
 
 
 @agent.tool(prepare=enum_param("metric", metric_names))
 def get_metric_details(ctx: RunContext[InvestigationDeps], metric: str) -> MetricDetails:
-    """Return a metric's summary and its comparison against the baseline before onset.
-
-    The comparison gives the onset, shape, change, rise time and sawtooth drops.
+    """Compare a metric with its baseline before onset: onset, shape, change, rise time, sharp
+    drops (a GC sawtooth), a rising floor; and its profile over the data (12 bucket means).
 
     Args:
-        metric: Metric name, as listed in the anomalies.
+        metric: Metric name.
     """
     known = ctx.deps.telemetry.metrics()
     if metric not in known:
@@ -172,14 +239,12 @@ def get_metric_details(ctx: RunContext[InvestigationDeps], metric: str) -> Metri
 def get_log_details(
     ctx: RunContext[InvestigationDeps], service: str, onset: datetime | None = None
 ) -> ServiceLogDetails:
-    """Return one service's log errors before and after an onset.
-
-    Gives counts, new error signatures, what they are about (tags), the dependencies they
-    name, and sample lines.
+    """One service's logs before and after an onset: error and warning counts, the new error
+    signatures with their tags, the dependencies they name, sample lines.
 
     Args:
-        service: The service whose logs to read.
-        onset: The onset to split before/after on (ISO 8601); the first anomaly if omitted.
+        service: The service.
+        onset: Where to split (ISO 8601); the first anomaly if omitted.
     """
     table = ctx.deps.telemetry.logs()
     if service not in table.service_names:
@@ -190,37 +255,35 @@ def get_log_details(
     if onset.tzinfo is None:
         raise ModelRetry("onset needs a UTC offset, e.g. 2026-03-15T14:05:00Z")
     end = ctx.deps.now + timedelta(seconds=1)
-    return service_details(table, service, onset, end, table.service_names)
+    details = service_details(table, service, onset, end, table.service_names)
+    return LogDetails.model_construct(**dict(details))
 
 
 @agent.tool
 def get_service_map(ctx: RunContext[InvestigationDeps]) -> ServiceMap:
-    """Return the service map: each service's onset, errors, silence, calls and root.
-
-    Edges come from log attributes (peer.service, server.address, url...) and names in error
-    lines; `root` is the deepest component whose own state explains the service's trouble,
-    and `mechanism` how its callers' errors say it fails (certificate, failover, down, slow).
+    """The service map: each service's onset, errors, silence, the dependencies its errors
+    name (calls) and its callers; its root (the deepest component whose own state explains
+    its trouble; itself when not given) and how its callers say it fails (mechanism).
     """
-    return service_map(ctx.deps)
+    return ServiceMapView.model_construct(**dict(service_map(ctx.deps)))
 
 
 @agent.tool(prepare=enum_param("service", log_services))
 def find_changed_code(
     ctx: RunContext[InvestigationDeps], service: str, onset: datetime | None = None
 ) -> list[CodeMatch]:
-    """Return the stack frames of a service's errors that fall on lines its deploys changed.
-
-    Looks at every deploy of the service in the 48 h before the onset, not only the latest:
-    a latent bug can ship hours before it breaks anything.
+    """Stack frames of a service's errors on lines changed by any of its deploys in the 48 h
+    before the onset (a latent bug can ship hours before it breaks anything).
 
     Args:
-        service: The service whose error stack traces to match.
+        service: The service.
         onset: When its trouble began (ISO 8601); the first anomaly if omitted.
     """
     onset = onset or ctx.deps.triggered_at
     if onset.tzinfo is None:
         raise ModelRetry("onset needs a UTC offset, e.g. 2026-03-15T14:05:00Z")
-    return code_matches(ctx.deps.telemetry, service, onset, ctx.deps.now + timedelta(seconds=1))
+    found = code_matches(ctx.deps.telemetry, service, onset, ctx.deps.now + timedelta(seconds=1))
+    return [ChangedCode.model_construct(**dict(m)) for m in found]
 
 
 @agent.tool
@@ -230,14 +293,13 @@ def list_recent_deploys(
     before: datetime | None = None,
     window_minutes: Annotated[int, Field(ge=1, le=10080)] = 180,
 ) -> list[DeployView]:
-    """Return the deploys in the window_minutes before a time (and up to 10 min after it).
-
-    Each has minutes_before_onset relative to that time and whether a diff is available.
+    """The deploys in the window_minutes before a time (and 10 min after it), each with its
+    minutes_before_onset and whether a diff is available.
 
     Args:
-        service: Only deploys of this service; all services when omitted.
-        before: The onset to measure against (ISO 8601); the first anomaly when omitted.
-        window_minutes: How far back to look (1 to 10080).
+        service: Only this service; all when omitted.
+        before: The onset to time them against (ISO 8601); the first anomaly if omitted.
+        window_minutes: How far back to look.
     """
     onset = before or ctx.deps.triggered_at
     if onset.tzinfo is None:
@@ -245,7 +307,7 @@ def list_recent_deploys(
     lo, hi = onset - timedelta(minutes=window_minutes), onset + timedelta(minutes=10)
     t = ctx.deps.telemetry
     return [
-        deploy_view(d, onset, t.diff(d.commit) is not None)
+        Deploy.model_construct(**dict(deploy_view(d, onset, t.diff(d.commit) is not None)))
         for d in t.deploys()
         if lo <= d.deployed_at <= hi and (service is None or d.service == service)
     ]
@@ -253,13 +315,11 @@ def list_recent_deploys(
 
 @agent.tool(prepare=enum_param("commit", commits_with_diffs))
 def get_code_diff(ctx: RunContext[InvestigationDeps], commit: str) -> DiffSummary:
-    """Return what a deployed commit changed.
-
-    Gives the files (config, code, docs), settings changed (key, old, new) and the start
-    of the diff.
+    """What a deployed commit changed: files (config, code, docs), settings (key, old, new),
+    added code and the start of the diff.
 
     Args:
-        commit: The commit of a deploy, as listed by list_recent_deploys.
+        commit: The commit of a deploy.
     """
     text = ctx.deps.telemetry.diff(commit)
     if text is None:
@@ -269,30 +329,46 @@ def get_code_diff(ctx: RunContext[InvestigationDeps], commit: str) -> DiffSummar
             if ctx.deps.telemetry.diff(d.commit) is not None
         ]
         raise ModelRetry(f"no diff for commit {commit!r}; commits with diffs: {', '.join(commits)}")
-    return summarize_diff(commit, text)
+    return Diff.model_construct(**dict(summarize_diff(commit, text)))
+
+
+def log_summary_block(summary: LogSummary) -> dict[str, Any]:
+    """The LogsAgent's summary for the prompt: its key lines by service, a repeated line once
+    with all its times."""
+    by_service: dict[str, dict[tuple[str, str], list[datetime]]] = {}
+    for e in summary.key_entries:
+        by_service.setdefault(e.service, {}).setdefault((e.level, e.message), []).append(
+            e.timestamp
+        )
+    return {
+        "error_counts": summary.error_counts,
+        "key_entries": {
+            service: [
+                {"at": times if len(times) > 1 else times[0], "level": level, "message": message}
+                for (level, message), times in lines.items()
+            ]
+            for service, lines in by_service.items()
+        },
+        "summary": summary.summary,
+    }
 
 
 def prompt(deps: InvestigationDeps) -> str:
     ctx = deps.context
     assert ctx is not None
+    metrics: dict[str, dict[str, str]] = {}
+    for m in deps.telemetry.metrics().values():
+        metrics.setdefault(m.service, {})[m.name] = m.unit or ""
     return "\n\n".join(
         [
             f"Incident triggered at {ctx.triggered_at.isoformat()}; the data ends at "
             f"{deps.now.isoformat()}. Investigate, decide, act and report.",
-            data_block(
-                "anomalies", [g.model_dump(mode="json") for g in group_anomalies(ctx.anomalies)]
-            ),
-            # Every metric, not only those that fired: a leak's heap may fire once while
-            # its GC pauses fire for an hour.
-            data_block(
-                "metrics",
-                [
-                    {"metric": m.name, "service": m.service, "unit": m.unit}
-                    for m in deps.telemetry.metrics().values()
-                ],
-            ),
+            data_block("anomalies", anomaly_table(ctx.anomalies)),
+            # Every metric (service -> metric -> unit), not only those that fired: a leak's
+            # heap may fire once while its GC pauses fire for an hour.
+            data_block("metrics", metrics),
             data_block("metrics_triage", ctx.metrics_summary),
-            data_block("log_summary", ctx.log_summary),
+            data_block("log_summary", log_summary_block(ctx.log_summary)),
         ]
     )
 

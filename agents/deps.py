@@ -2,20 +2,23 @@
 
 import copy
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SerializationInfo, SerializerFunctionWrapHandler, model_serializer
 from pydantic_ai import Agent, RunContext
+from pydantic_ai.capabilities import Hooks
 from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models import Model
 from pydantic_ai.tools import ToolDefinition
 from pydantic_ai.usage import UsageLimits
 
 from evidence.graph import ServiceMap, build_map
+from evidence.metrics import BaselineComparison
 from models import AgentUsage, IncidentContext, MetricAnomaly
 from sources.telemetry import Telemetry
 from triggers import WindowTrigger, group_anomalies
@@ -81,11 +84,13 @@ class Outcome(Generic[T]):
 
 
 def data_block(name: str, value: Any) -> str:
-    """JSON inside a named <data> block: how structured input reaches a model's prompt."""
+    """Compact JSON inside a named <data> block: how structured input reaches a model's prompt.
+
+    JSON escapes every newline inside a value, so untrusted text can never end the block.
+    """
     if isinstance(value, BaseModel):
-        text = value.model_dump_json(indent=1)
-    else:
-        text = json.dumps(value, indent=1, default=str)
+        value = value.model_dump(mode="json")
+    text = json.dumps(compact(value), separators=(",", ":"), default=str)
     return f'<data name="{name}">\n{text}\n</data>'
 
 
@@ -96,8 +101,97 @@ def read_data_block(text: str, name: str) -> Any:
     return json.loads(text[start : text.index("\n</data>", start)])
 
 
+_TIME = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)")
+
+
+def compact(value: Any) -> Any:
+    """A JSON-able value without what carries no information for a model.
+
+    Keys whose value is None, [] or {} are left out (a reader takes them as empty), and
+    timestamps lose trailing zeros ("14:29:59.017000Z" -> "14:29:59.017Z", "+00:00" -> "Z").
+    Numbers, booleans and text are kept as they are.
+    """
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            item = compact(item)
+            if item is not None and item != [] and item != {}:
+                out[key] = item
+        return out
+    if isinstance(value, list | tuple):
+        return [compact(item) for item in value]
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    if isinstance(value, str) and _TIME.fullmatch(value):
+        return _TIME.sub(_short_time, value)
+    return value
+
+
+def _short_time(m: re.Match) -> str:
+    digits = (m.group(2) or "").rstrip("0")
+    fraction = f".{digits}" if digits else ""
+    zone = "Z" if m.group(3) in ("Z", "+00:00") else m.group(3)
+    return f"{m.group(1)}{fraction}{zone}"
+
+
+class Compact(BaseModel):
+    """A tool result whose JSON (what a model reads) is compact: see `compact` and `wire`.
+
+    Mixed into a subclass of an evidence model, so code and tests still get the typed
+    object, while the model reads only what it needs. The offline investigator reads the
+    same JSON (offline/drivers.py restores the empty fields).
+    """
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        data = handler(self)
+        if not info.mode_is_json():
+            return data
+        return compact(self.wire(data))
+
+    def wire(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Leave out what the model does not need (fields repeated elsewhere, defaults)."""
+        return data
+
+
+class Comparison(Compact, BaselineComparison):
+    """A baseline comparison as a model reads it (see comparison_wire)."""
+
+    def wire(self, data: dict[str, Any]) -> dict[str, Any]:
+        return comparison_wire(data)
+
+
+def comparison_wire(data: dict[str, Any]) -> dict[str, Any]:
+    """A comparison without the share of rising steps (the shape and note say it) and with
+    the floor, the reset and the rising floor only when they tell something."""
+    data.pop("monotonic_fraction", None)
+    if not data.get("floor_rising"):
+        for key in ("floor_start", "floor_end", "floor_rising"):
+            data.pop(key, None)
+    if not data.get("reset_after_peak"):
+        data.pop("reset_after_peak", None)
+    return data
+
+
+def entries_of(samples: list[dict[str, Any]], service: str | None) -> list[dict[str, Any]]:
+    """Log lines as JSON, without the service when every line is that service's."""
+    return [{k: v for k, v in e.items() if k != "service" or v != service} for e in samples]
+
+
 def anomaly_table(anomalies: Sequence[MetricAnomaly]) -> list[dict[str, Any]]:
-    return [g.model_dump(mode="json") for g in group_anomalies(list(anomalies))]
+    """The anomalies grouped per metric, values to 4 significant digits."""
+    rows = []
+    for g in group_anomalies(list(anomalies)):
+        row = g.model_dump(mode="json")
+        row["peak"], row["threshold"] = _round(g.peak), _round(g.threshold)
+        if g.direction == "above":
+            del row["direction"]  # the usual case; "below" is said
+        rows.append(row)
+    return rows
+
+
+def _round(x: float) -> float:
+    return float(f"{x:.4g}")
 
 
 async def run_agent(
@@ -133,6 +227,40 @@ async def run_agent(
         answered_by=answered,
         messages=result.all_messages(),
     )
+
+
+def lean_schema(schema: Any) -> Any:
+    """A tool schema without what tells a model nothing: titles, null defaults, and the null
+    alternative of an optional parameter (leaving the parameter out says none)."""
+    if isinstance(schema, list):
+        return [lean_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    # A property named "title" is a schema (a dict); the keyword "title" is a string.
+    out = {k: lean_schema(v) for k, v in schema.items() if k != "title" or not isinstance(v, str)}
+    if "default" in out and out["default"] is None:
+        del out["default"]
+        alternatives = out.get("anyOf", [])
+        if len(alternatives) == 2 and {"type": "null"} in alternatives:
+            (kept,) = [a for a in alternatives if a != {"type": "null"}]
+            del out["anyOf"]
+            out = {**kept, **out}
+    return out
+
+
+async def _lean_tools(
+    ctx: RunContext[InvestigationDeps], tools: list[ToolDefinition]
+) -> list[ToolDefinition]:
+    return [replace(t, parameters_json_schema=lean_schema(t.parameters_json_schema)) for t in tools]
+
+
+def lean_tools() -> Hooks:
+    """An agent capability: every tool definition, output tools too, with a lean schema.
+
+    Tool definitions go with every request; the arguments are still validated against the
+    full signature.
+    """
+    return Hooks(prepare_tools=_lean_tools, prepare_output_tools=_lean_tools)
 
 
 def enum_param(param: str, values: Callable[[InvestigationDeps], Sequence[str]]):

@@ -9,11 +9,14 @@ from pydantic_ai.usage import UsageLimits
 
 from agents.deps import (
     UNTRUSTED,
+    Compact,
+    Comparison,
     InvestigationDeps,
     Outcome,
     anomaly_table,
     data_block,
     enum_param,
+    lean_tools,
     metric_names,
     run_agent,
 )
@@ -21,15 +24,21 @@ from evidence.metrics import BaselineComparison, MetricSummary, compare, summari
 from sources.telemetry import Series
 
 INSTRUCTIONS = f"""\
-You are the metrics specialist of an incident investigation. Anomaly detection has fired on the
-metrics listed in the prompt. For each anomalous metric, use query_metric and compare_baseline to
-tell how it moved: a sudden spike, a level shift that stays up, a gradual ramp, or isolated noise
-blips that are not an incident. Note when each change started and how large it is.
-Reply with a short plain-text triage: one line per metric (metric, service, shape, onset, size),
-then one line naming the services that look affected. Say plainly when a metric is only noise.
+You are the metrics specialist of an incident investigation. For each anomalous metric in the
+prompt, use compare_baseline and query_metric to tell how it moved (a sudden spike, a level shift
+that stays up, a gradual ramp, or isolated noise blips that are not an incident), when the change
+started and how large it is.
+Reply in plain text: one line per metric (metric, service, shape, onset, size), then one line
+naming the affected services. Say plainly when a metric is only noise.
 {UNTRUSTED}"""
 
-agent = Agent(deps_type=InvestigationDeps, output_type=str, instructions=INSTRUCTIONS, retries=2)
+agent = Agent(
+    deps_type=InvestigationDeps,
+    output_type=str,
+    instructions=INSTRUCTIONS,
+    retries=2,
+    capabilities=[lean_tools()],
+)
 
 
 def _series(ctx: RunContext[InvestigationDeps], metric: str) -> Series:
@@ -39,35 +48,41 @@ def _series(ctx: RunContext[InvestigationDeps], metric: str) -> Series:
     return ctx.deps.telemetry.series(metric)
 
 
+class Summary(Compact, MetricSummary):
+    """A metric summary as a model reads it: its service and unit are in the prompt."""
+
+    def wire(self, data: dict) -> dict:
+        return {k: v for k, v in data.items() if k not in ("service", "unit")}
+
+
 @agent.tool(prepare=enum_param("metric", metric_names))
 def query_metric(
     ctx: RunContext[InvestigationDeps],
     metric: str,
     minutes: Annotated[int, Field(ge=1, le=1440)] = 60,
 ) -> MetricSummary:
-    """Return a summary of one metric over the last minutes.
-
-    Gives count, min, max, mean, p95, last value and a 12-bucket profile.
+    """Summarise a metric over the last minutes: min, max, mean, p95, last, 12-bucket profile.
 
     Args:
-        metric: Metric name, as listed in the prompt.
-        minutes: How far back from the end of the data to look (1 to 1440).
+        metric: Metric name.
+        minutes: How far back from the end of the data to look.
     """
-    return summarize(window(_series(ctx, metric), ctx.deps.now, minutes))
+    summary = summarize(window(_series(ctx, metric), ctx.deps.now, minutes))
+    return Summary.model_construct(**dict(summary))
 
 
 @agent.tool(prepare=enum_param("metric", metric_names))
 def compare_baseline(ctx: RunContext[InvestigationDeps], metric: str) -> BaselineComparison:
-    """Return how a metric after its anomaly onset compares with its baseline before it.
+    """Compare a metric after its anomaly onset with its baseline before it.
 
-    Gives the onset, baseline and post-onset medians, the change ratio, a robust z-score, the
-    shape (ramp, spike, level_shift, drop, noise, flat), how many minutes it took to rise,
-    the share of rising steps and the count of sharp drops (a GC sawtooth shows up there).
+    Gives the onset, baseline and after-onset medians, change ratio, robust z-score, shape
+    (ramp, spike, level_shift, drop, noise, flat), minutes to rise, sharp drops (a GC
+    sawtooth) and, for memory, a floor that keeps rising.
 
     Args:
-        metric: Metric name, as listed in the prompt.
+        metric: Metric name.
     """
-    return compare(_series(ctx, metric), ctx.deps.trigger)
+    return Comparison.model_construct(**dict(compare(_series(ctx, metric), ctx.deps.trigger)))
 
 
 def prompt(deps: InvestigationDeps) -> str:

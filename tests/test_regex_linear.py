@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
+from agents.deps import _TIME as compact_time
 from evidence.frames import changed_lines, frames
 from evidence.graph import named_peers
 from evidence.kinds import exception_names
@@ -110,6 +111,7 @@ OTHER_CASES = [
     ("peers", lambda n: named_peers("k=" + "a." * (n // 2), None, "svc", ("svc",))),
     ("mechanism", lambda n: mechanism_of(["x509 " + "a " * (n // 2)] * 2)),
     ("frames", lambda n: frames("at a.b(" + "a" * n)),
+    ("compact-time", lambda n: compact_time.fullmatch("2026-03-15T14:29:59." + "0" * n + "x")),
     ("changed-lines", lambda n: changed_lines("+++ b/x.py\n@@ -1 +1 @@\n" + "+a\n" * (n // 3))),
 ]
 
