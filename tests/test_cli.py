@@ -18,6 +18,7 @@ REPORT_FIELDS = [
 ]
 
 
+@pytest.mark.slow  # test_offline checks the same findings in-process; this, the real CLI
 def test_default_run_writes_both_root_causes(tmp_path):
     run = cli(tmp_path, "--now", NOW)
     assert run.returncode == 0, run.stdout + run.stderr

@@ -202,7 +202,7 @@ def test_lone_surrogates_are_replaced_on_the_way_in(bundle, tmp_path):
         path.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("value", ["1e308", "-1e308"])
+@pytest.mark.parametrize("value", [pytest.param("1e308", marks=pytest.mark.slow), "-1e308"])
 def test_huge_finite_values_load_and_do_not_crash(bundle, tmp_path, value):
     rows = (bundle / "metrics.csv").read_text().splitlines()
     for i in range(1, len(rows), 40):

@@ -94,6 +94,7 @@ def test_no_fallback_makes_an_outage_exit_1(tmp_path):
     assert report["status"] == "incomplete" and "offline-investigator" not in report["answered_by"]
 
 
+@pytest.mark.slow  # the twin of test_fallback's 429 through the OpenRouter provider
 def test_an_outage_of_a_local_server_falls_back_to_the_offline_investigator(tmp_path):
     with FakeModelServer("500") as server:
         run = cli(tmp_path, *SCENARIO, "--model", "ollama:llama3", env=_ollama(server))

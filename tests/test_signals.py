@@ -163,7 +163,8 @@ def test_signal_during_the_agents_writes_a_partial_report(tmp_path, sig, code):
     assert "cancelled" in err and "partial report" in err and "Traceback" not in err
     (json_path,) = [p for p in reports(tmp_path / "out") if p.suffix == ".json"]
     report = json.loads(json_path.read_text())
-    assert report["status"] == "incomplete" and report["anomalies"]
+    assert report["status"] == "incomplete" and len(report["anomalies"]) == 5  # all kept
+    assert "INCOMPLETE" in json_path.with_suffix(".md").read_text()
 
 
 class TricklingServer:
