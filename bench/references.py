@@ -113,7 +113,11 @@ def trigger(n_points: int, repeats: int) -> list[Result]:
 
 
 def loading(bundle: Path, repeats: int = 1) -> list[Result]:
-    """load_bundle (all validation) against pyarrow's bare parse of metrics.csv + logs.jsonl."""
+    """load_bundle (all validation) against pyarrow's bare parse of metrics.csv + logs.jsonl:
+    the best time of `repeats` here, and the peak RSS of each in a fresh process."""
+    import tempfile
+
+    from bench.end_to_end import ROOT, run_child
     from sources.bundle.reader import load_bundle
 
     ours = best_of(lambda: load_bundle(bundle), repeats)
@@ -128,4 +132,29 @@ def loading(bundle: Path, repeats: int = 1) -> list[Result]:
             json.read_json(bundle / "logs.jsonl")
 
         theirs = best_of(parse, repeats)
-    return [_ratio("load_bundle / pyarrow csv+json parse", ours, theirs, 2.0, "pyarrow")]
+    results = [_ratio("load_bundle / pyarrow csv+json parse", ours, theirs, 2.0, "pyarrow")]
+
+    def peak_mib(work: str) -> float | None:
+        """Peak RSS of a fresh Python that imports numpy, then does `work` with `bundle`."""
+        code = (
+            f"import sys; sys.path.insert(0, {str(ROOT)!r}); import numpy; "
+            f"from pathlib import Path; bundle = Path({str(bundle.resolve())!r}); {work}"
+        )
+        with tempfile.TemporaryDirectory() as workdir:
+            run = run_child(["-c", code], Path(workdir))
+        return run.peak_rss_mib if run.returncode == 0 else None
+
+    name = "load_bundle / pyarrow csv+json parse, peak RSS"
+    ours_rss = peak_mib("from sources.bundle.reader import load_bundle; load_bundle(bundle)")
+    theirs_rss = peak_mib(
+        "from pyarrow import csv, json; csv.read_csv(bundle / 'metrics.csv'); "
+        "json.read_json(bundle / 'logs.jsonl')"
+    )
+    if ours_rss is None or theirs_rss is None:
+        what = "load_bundle failed" if ours_rss is None else "pyarrow: not installed"
+        results.append(Result(SECTION, name, None, "x", "<= 1x", False, what))
+    else:
+        ratio = ours_rss / theirs_rss
+        note = f"{ours_rss:.0f} MiB against pyarrow {theirs_rss:.0f} MiB"
+        results.append(Result(SECTION, name, ratio, "x", "<= 1x", ratio <= 1.0, note))
+    return results

@@ -9,6 +9,8 @@ refused file never leaks a secret or a terminal escape into the error line.
 
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from errors import BundleError
@@ -33,6 +35,16 @@ def read_input(root: Path, path: Path, kind: str, required: bool = True) -> byte
     Raises BundleError (naming `path`, never its content) when the file leaves `root` through a
     link, is not a regular file, is larger than CAPS[kind] or cannot be read.
     """
+    with open_input(root, path, kind, required) as file:
+        return None if file is None else file.read_all()
+
+
+@contextmanager
+def open_input(
+    root: Path, path: Path, kind: str, required: bool = True
+) -> Iterator["CappedFile | None"]:
+    """`path`, a file inside `root`, open for reading with the checks of `read_input`; None
+    when it is absent and not required. Reading it past CAPS[kind] raises BundleError."""
     where, cap = str(path), CAPS[kind]
     try:
         base = Path(root).resolve()
@@ -48,9 +60,12 @@ def read_input(root: Path, path: Path, kind: str, required: bool = True) -> byte
     except FileNotFoundError:
         if required:
             raise BundleError(where, "required file is missing") from None
-        return None
+        fd = None
     except OSError as e:
         raise BundleError(where, f"cannot read: {e.strerror}") from None
+    if fd is None:
+        yield None
+        return
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -60,7 +75,7 @@ def read_input(root: Path, path: Path, kind: str, required: bool = True) -> byte
         os.set_blocking(fd, True)
         with os.fdopen(fd, "rb") as file:
             fd = -1  # closed with the file
-            return _read_capped(file, info.st_size, cap, where)
+            yield CappedFile(file, info.st_size, cap, where)
     except OSError as e:
         raise BundleError(where, f"cannot read: {e.strerror}") from None
     finally:
@@ -68,23 +83,54 @@ def read_input(root: Path, path: Path, kind: str, required: bool = True) -> byte
             os.close(fd)
 
 
-def _read_capped(file, size: int, cap: int, where: str) -> bytes:
-    """The whole file, reading at most cap + 1 bytes: a file that grew past its cap (or lied
-    about its size, as /proc files do) is refused without reading the rest."""
-    data = file.read(size + 1)  # a buffered read: short only at the end of the file
-    if len(data) <= size:  # the usual case
+class CappedFile:
+    """An open input file that is never read past its cap (+1 byte, to tell it is over)."""
+
+    def __init__(self, file, size: int, cap: int, where: str) -> None:
+        self.file, self.size, self.cap, self.where = file, size, cap, where
+        self.total = 0  # bytes read so far
+
+    def read_all(self) -> bytes:
+        """The whole file, reading at most cap + 1 bytes: a file that grew past its cap (or lied
+        about its size, as /proc files do) is refused without reading the rest."""
+        data = self.file.read(self.size + 1)  # a buffered read: short only at the end
+        self.total = len(data)
+        if len(data) <= self.size:  # the usual case
+            return data
+        chunks = [data]
+        while self.total <= self.cap:
+            chunk = self.file.read(min(MIB, self.cap + 1 - self.total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            self.total += len(chunk)
+        self._check()
+        return b"".join(chunks)
+
+    def read(self, size: int) -> bytes:
+        """Up to `size` bytes, fewer only at the end of the file (b"" there)."""
+        data = self.file.read(min(size, self.cap + 1 - self.total))
+        self.total += len(data)
+        self._check()
         return data
-    chunks = [data]
-    total = len(data)
-    while total <= cap:
-        chunk = file.read(min(MIB, cap + 1 - total))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        total += len(chunk)
-    if total > cap:
-        raise BundleError(where, f"is over the {_size(cap)} limit")
-    return b"".join(chunks)
+
+    def readinto(self, buffer) -> int:
+        """Fill `buffer` (a writable memoryview) as far as the file goes: the bytes read, 0 at
+        the end of the file."""
+        wanted = min(len(buffer), self.cap + 1 - self.total)
+        got = 0
+        while got < wanted:
+            count = self.file.readinto(buffer[got:wanted])
+            if not count:
+                break
+            got += count
+        self.total += got
+        self._check()
+        return got
+
+    def _check(self) -> None:
+        if self.total > self.cap:
+            raise BundleError(self.where, f"is over the {_size(self.cap)} limit")
 
 
 def quoted(text: str, limit: int = 80) -> str:

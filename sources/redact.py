@@ -4,7 +4,9 @@
 `postgres://app:[REDACTED]@db:5432/orders`, `Authorization: Bearer [REDACTED]`, `ghp_[REDACTED]`).
 Invisible characters (zero-width, bidi controls) are removed first, so they cannot split a
 secret, and lone UTF-16 surrogates become U+FFFD, so no later write can fail on them.
-`redact_store_fields` applies it to every text field of a TelemetryStore.
+`redact_store_fields` applies it to every text field of a TelemetryStore, and `redact_many`
+(`redact_column`) to many texts at once, as log messages: with the same results, faster, by one
+scan of all of them for the fixed texts without which no pattern can match.
 
 One compiled regex, one pass (plus rare extra ones for Go DSNs and bare AWS secret keys, only
 when the text has their context). Each alternative begins with
@@ -18,10 +20,16 @@ idempotent.
 import base64
 import binascii
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
+
+try:  # the parsed structure of a pattern, for redact_many's scan (CPython 3.11+)
+    from re import _constants, _parser
+except ImportError:  # pragma: no cover - another Python: redact_many redacts every text
+    _constants = _parser = None
 
 MARKER = "[REDACTED]"
 
@@ -175,12 +183,15 @@ _INVISIBLE = re.compile(
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+_DSN_MARKS = ("@tcp(", "@unix(")  # the only texts _GO_DSN can match in
+
+
 def redact(text: str) -> str:
     """`text` with every secret it contains replaced by MARKER, invisible characters removed
     and lone surrogates replaced; anything else is unchanged."""
     text = normalize(text)
     text = _SECRET.sub(_replace, text)
-    if "@tcp(" in text or "@unix(" in text:
+    if _DSN_MARKS[0] in text or _DSN_MARKS[1] in text:
         text = _GO_DSN.sub(_replace_plain, text)
     if _has_aws_context(text):
         text = _AWS_SECRET.sub(_replace_aws_secret, text)
@@ -190,6 +201,185 @@ def redact(text: str) -> str:
 def _has_aws_context(text: str) -> bool:
     lower = text.lower()
     return any(word in lower for word in _AWS_WORDS)
+
+
+def redact_many(texts: Sequence[str]) -> list[str]:
+    """[redact(t) for t in texts], the same strings, faster for many texts with few secrets.
+
+    Every match of _SECRET contains one of the strings _required_literals derives from its
+    pattern (and _GO_DSN's and the AWS check's texts are fixed words), so an ASCII text that
+    contains none of them (ignoring case) has nothing redact() would change. A scan of all the
+    texts at once for three bytes of each such string finds the texts that may; only those,
+    and the texts that are not ASCII, go through redact().
+    """
+    texts = list(texts)
+    out = texts.copy()
+    for i in _may_change(texts).tolist():
+        out[i] = redact(texts[i])
+    return out
+
+
+def redact_column(texts: np.ndarray) -> np.ndarray:
+    """redact_many for an object array of str: a redacted copy of it."""
+    out = texts.copy()
+    for i in _may_change(texts).tolist():
+        out[i] = redact(texts[i])
+    return out
+
+
+def _may_change(texts: Sequence[str]) -> np.ndarray:
+    """Indices of the texts redact() may change (a superset)."""
+    table = _literal_table()
+    if table is None or not len(texts):
+        return np.arange(len(texts))
+    joined = "\n".join(texts.tolist() if isinstance(texts, np.ndarray) else texts)
+    if joined.isascii():
+        scanned = np.arange(len(texts))
+        others = np.zeros(0, np.int64)
+    else:  # invisible characters, Unicode case rules: redact() checks these texts itself
+        plain = np.fromiter(map(str.isascii, texts), bool, len(texts))
+        scanned, others = np.flatnonzero(plain), np.flatnonzero(~plain)
+        joined = "\n".join([texts[i] for i in scanned.tolist()])
+    data = np.frombuffer(joined.encode("ascii"), np.uint8)
+    breaks = np.flatnonzero(data == ord("\n"))
+    if len(breaks) == len(scanned) - 1:  # no line breaks in the texts: the joins part them
+        starts = np.concatenate([[0], breaks + 1])
+    else:
+        ascii_texts = [texts[i] for i in scanned.tolist()]
+        lengths = np.fromiter(map(len, ascii_texts), np.int64, len(scanned))
+        starts = np.cumsum(lengths + 1) - (lengths + 1)
+    hashed, exact = table
+    hits = []
+    for lo in range(0, max(len(data) - 2, 0), _SCAN_BYTES):
+        # Three bytes' low five bits (ASCII letters of either case alike): a cached table.
+        part = (data[lo : lo + _SCAN_BYTES + 2] & np.uint8(31)).astype(np.uint16)
+        codes = part[:-2] << np.uint16(10)
+        codes |= part[1:-1] << np.uint16(5)
+        codes |= part[2:]
+        at = np.flatnonzero(hashed.take(codes)) + lo
+        # Then the three bytes themselves, in lower case, at the few places found.
+        lower = _LOWER[data[np.minimum(at[:, None] + np.arange(3), len(data) - 1)]]
+        words = lower[:, 0].astype(np.int64) << 16 | lower[:, 1].astype(np.int64) << 8 | lower[:, 2]
+        hits.append(at[np.isin(words, exact)])
+    found = np.searchsorted(starts, np.concatenate([np.zeros(0, np.int64), *hits]), "right") - 1
+    return np.union1d(scanned[np.unique(found)], others)
+
+
+_SCAN_BYTES = 1 << 20
+_LOWER = np.frombuffer(bytes(range(256)).lower(), np.uint8)  # ASCII letters to lower case
+
+
+@lru_cache(maxsize=1)
+def _literal_table() -> tuple[np.ndarray, np.ndarray] | None:
+    """Three bytes (in lower case) of each string one of which is in every text redact() may
+    change: a table of their hashes (low five bits of each) and their codes; None if unknown."""
+    literals = _required_literals(_SECRET)
+    if literals is None:
+        return None
+    hashed, exact = np.zeros(1 << 15, bool), set()
+    for literal in (*literals, *_DSN_MARKS, *_AWS_WORDS):
+        data = literal.lower().encode()
+        rarest = max(range(len(data) - 2), key=lambda i: sum(map(_rarity, data[i : i + 3])))
+        a, b, c = data[rarest : rarest + 3]
+        hashed[(a & 31) << 10 | (b & 31) << 5 | (c & 31)] = True
+        exact.add(a << 16 | b << 8 | c)
+    return hashed, np.array(sorted(exact), np.int64)
+
+
+def _rarity(byte: int) -> int:
+    """How rare a byte is in log text, roughly: the choice of bytes to scan for is any."""
+    common = b" etaoinsrhldcu.:=-_/pmfg0123456789"  # the most common first
+    char = bytes([byte]).lower()
+    return common.index(char) if char in common else len(common)
+
+
+def _required_literals(pattern: re.Pattern) -> frozenset[str] | None:
+    """Strings of 3+ characters one of which (ignoring ASCII case) every match of `pattern`
+    contains; None when the pattern's structure shows none (or could not be read)."""
+    if _parser is None or not pattern.flags & re.ASCII:  # Unicode case: 'k' matches KELVIN SIGN
+        return None
+    try:
+        return _required(list(_parser.parse(pattern.pattern, pattern.flags)))
+    except Exception:  # a parser of another Python version: redact() every text
+        return None
+
+
+def _ops(*names: str) -> tuple:
+    """The parser's codes of these operations (none without the parser)."""
+    return tuple(getattr(_constants, name) for name in names) if _constants else ()
+
+
+_REPEATS = _ops("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+_ZERO_WIDTH = _ops("ASSERT", "ASSERT_NOT", "AT")  # match no text: a run goes on across them
+_MAX_TEXTS = 64  # fixed texts a run of the pattern may spell, at most
+
+
+def _required(items: list) -> frozenset[str] | None:
+    """Strings of 3+ characters one of which every match of the parsed sequence `items`
+    contains; None if there are none to tell."""
+    options: list[frozenset[str]] = []  # each: a set one of whose strings every match contains
+    run = {""}  # the texts the characters matched one after another so far may be
+
+    def end_run() -> None:
+        nonlocal run
+        if min(map(len, run)) >= 3:
+            options.append(frozenset(run))
+        run = {""}
+
+    for op, av in _flat(items):
+        if op in _ZERO_WIDTH:  # the texts before and after it are one run
+            continue
+        texts = _texts(op, av)
+        if texts is not None and len(run) * len(texts) <= _MAX_TEXTS:
+            run = {a + b for a in run for b in texts}
+            continue
+        end_run()
+        if op is _constants.BRANCH:
+            alternatives = [_required(list(branch)) for branch in av[1]]
+            if all(a is not None for a in alternatives):
+                options.append(frozenset().union(*alternatives))
+        elif op in _REPEATS and av[0] >= 1:  # matched at least once
+            if (inside := _required(list(av[2]))) is not None:
+                options.append(inside)
+    end_run()
+    # Any option is right; the one of the longest strings, then the fewest, is the rarest.
+    return max(options, key=lambda o: (min(map(len, o)), -len(o)), default=None)
+
+
+def _texts(op, av) -> set[str] | None:
+    """The few fixed texts one parsed item matches (a character, a small class, alternatives
+    of fixed texts); None for anything else."""
+    if op is _constants.LITERAL:
+        return {chr(av)}
+    if op is _constants.IN:
+        if all(kind is _constants.LITERAL for kind, _ in av):
+            return {chr(code) for _, code in av}
+        return None
+    if op is _constants.BRANCH:
+        texts: set[str] = set()
+        for branch in av[1]:
+            run = {""}
+            for item in _flat(list(branch)):
+                if item[0] in _ZERO_WIDTH:
+                    continue
+                inner = _texts(*item)
+                if inner is None or len(run) * len(inner) > _MAX_TEXTS:
+                    return None
+                run = {a + b for a in run for b in inner}
+            texts |= run
+        return texts if len(texts) <= _MAX_TEXTS else None
+    return None
+
+
+def _flat(items: list):
+    """The items of a parsed sequence with groups opened: their contents match in place."""
+    for op, av in items:
+        if op is _constants.SUBPATTERN:
+            yield from _flat(list(av[3]))
+        elif op is _constants.ATOMIC_GROUP:
+            yield from _flat(list(av))
+        else:
+            yield op, av
 
 
 def normalize(text: str) -> str:

@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from errors import UsageError
-from sources.redact import redact, redact_json, redact_store_fields
+from sources.redact import redact_column, redact_json, redact_store_fields
 
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 LEVEL_CODE = {name: code for code, name in enumerate(LEVELS)}
@@ -121,11 +121,13 @@ class LogTable:
         attributes: one dict of JSON values (or None) per line; an empty dict reads as None.
         """
         order = np.argsort(timestamps, kind="stable")
-        redacted = np.array([redact(m) for m in messages[order]], dtype=object)
+        # In time order already (as files usually are): copies, not takes.
+        take = slice(None) if (order == np.arange(len(order))).all() else order
+        redacted = redact_column(np.asarray(messages, dtype=object)[take])
         return cls(
-            timestamps=timestamps[order],
-            services=services[order],
-            levels=levels[order],
+            timestamps=timestamps[take].copy(),
+            services=services[take].copy(),
+            levels=levels[take].copy(),
             messages=redacted,
             service_names=tuple(service_names),
             attributes=None if attributes is None else _attribute_column(attributes, order),

@@ -12,16 +12,27 @@ import gc
 import json
 import math
 import re
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from queue import Empty, SimpleQueue
 
 import numpy as np
 
 from errors import BundleError
 from models import ACTIONS, CATEGORIES
-from sources.bundle.metrics_csv import decode, parse_timestamp, read_metrics, timestamps_ms
-from sources.files import excerpt, quoted, read_input
+from sources.bundle.metrics_csv import (
+    block_workers,
+    decode,
+    parse_timestamp,
+    read_metrics,
+    stamps_ms,
+    timestamps_ms,
+    windows,
+)
+from sources.files import CappedFile, excerpt, open_input, quoted, read_input
 from sources.telemetry import LEVEL_CODE, LEVELS, Deploy, LogTable, MetricInfo, TelemetryStore
 
 FORMAT = "incident-bundle/v1"
@@ -96,10 +107,18 @@ def load_bundle(directory: Path) -> TelemetryStore:
         raise BundleError(str(directory), "is not a directory" if exists else "no such directory")
     name, description, info, trigger = _read_manifest(directory)
     deploys = _read_deploys(directory)
-    # metrics.csv first: its temporaries are the peak, better not on top of the log table.
-    series = read_metrics(directory / "metrics.csv", info)
-    with _collector_paused():
-        logs = _read_logs(directory)
+    # metrics.csv is read on another thread while this one reads logs.jsonl, the blocks of both
+    # parsed on one pool of workers (numpy releases the GIL); a mistake in metrics.csv is still
+    # the one reported first.
+    with block_workers() as workers, ThreadPoolExecutor(1, thread_name_prefix="metrics") as side:
+        metrics = side.submit(read_metrics, directory / "metrics.csv", info, workers)
+        try:
+            with _collector_paused():
+                logs = _read_logs(directory, workers)
+        except BundleError:
+            metrics.result()  # raises the error of metrics.csv, if it has one
+            raise
+        series = metrics.result()
     return TelemetryStore(
         name=name,
         description=description,
@@ -224,12 +243,21 @@ def _read_diffs(directory: Path, deploys: list[Deploy]) -> dict[str, str]:
 # logs.jsonl
 
 
-def _read_logs(directory: Path) -> LogTable:
+def _read_logs(directory: Path, workers: ThreadPoolExecutor | None = None) -> LogTable:
     path = directory / "logs.jsonl"
-    text = _read_text(directory, "logs.jsonl", "logs", required=False)
-    if text is None:
+    with open_input(directory, path, "logs", required=False) as file:
+        if file is None:
+            return LogTable.empty()
+        fast = _PlainLines(file).table(workers)
+    if fast is not None:
+        return fast
+    # Not plain lines only: read it whole, as text.
+    data = read_input(directory, path, "logs", required=False)
+    if data is None:
         return LogTable.empty()
     where = str(path)
+    text = decode(data, path)
+    del data
     plain = _plain_logs(text, where)
     if plain is not None:
         return plain
@@ -320,6 +348,239 @@ def _plain_logs(text: str, where: str) -> LogTable | None:
         lo = hi + 1
     ms = timestamps_ms(stamps, np.arange(1, len(stamps) + 1), where)
     return _table(ms, service_codes, services, levels, messages, None)
+
+
+class _PlainLines:
+    """A logs.jsonl of nothing but plain lines (as _PLAIN_LOG_LINE reads them), read as bytes.
+
+    The file is read a block of lines at a time; each block's lines are checked and their cells
+    found with array operations on a pool of workers (numpy releases the GIL), while this
+    thread makes the messages of the blocks done into Python strings. `table` is None for any
+    other file (a line with escapes, extra keys or blanks, an unknown level, an unreadable
+    timestamp...): the readers of text then read the whole file again, and accept it or name
+    the line at fault.
+    """
+
+    _BLOCK = 1 << 21  # bytes of lines read and checked at once
+    _LONGEST = 1 << 23  # longer lines take the text readers
+    _AHEAD = 4  # blocks read ahead of the messages made
+    _PAD = 64  # zero bytes after a block: every window read from it lies inside
+    # A plain line is these four pieces, each followed by a string's text, then "}: a line's
+    # 16 quotes are all in them.
+    _PIECES = (b'{"timestamp": "', b'", "service": "', b'", "level": "', b'", "message": "')
+    _QUOTES = np.array([ord('"')] * 16 + [ord("\n")], np.uint8)
+    _MAX_NAME = 64  # longer service names take the text readers
+
+    def __init__(self, file: CappedFile) -> None:
+        self.file = file
+        self.pieces = [
+            (np.frombuffer(piece.ljust(16, b"\0"), "<u8"), _LOW_BYTES[len(piece) - 8])
+            for piece in self._PIECES
+        ]
+        self.services, self.levels = _Interner(self._MAX_NAME // 8), _Interner(1)
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.messages: list[str] = []
+        self.buffers: SimpleQueue = SimpleQueue()  # for _block: fresh memory is slow to touch
+
+    def table(self, workers: ThreadPoolExecutor | None = None) -> LogTable | None:
+        """The table of the file, its blocks parsed on `workers` (else a pool of its own)."""
+        if workers is None:
+            with block_workers() as workers:
+                return self.table(workers)
+        pending: deque = deque()  # (block, parse of it), oldest first
+        try:
+            for block in self._blocks():
+                if block is None:
+                    return None
+                pending.append((block, workers.submit(self._block, *block)))
+                if len(pending) > self._AHEAD and not self._take(*pending.popleft()):
+                    return None
+            while pending:
+                if not self._take(*pending.popleft()):
+                    return None
+        finally:
+            for _, future in pending:
+                future.cancel()  # after a block that is not plain, the others are moot
+        if not self.parts:
+            return None  # an empty file: the text readers read it
+        level_names = [name.decode() for name in self.levels.names]
+        codes = [_LEVEL_INPUT.get(name, _LEVEL_INPUT.get(name.upper())) for name in level_names]
+        if None in codes:
+            return None  # the text readers name the first line with an unknown level
+        ms, service, level = (np.concatenate(c) for c in zip(*self.parts, strict=True))
+        names = [name.decode() for name in self.services.names]
+        service_codes = {name: code for code, name in enumerate(names)}
+        level_code = np.array(codes, np.int8)[level]
+        return _table(ms, service_codes, service, level_code, self.messages, None)
+
+    def _blocks(self):
+        """(bytes, where its last line ends) of each block of whole lines of the file, or None
+        for a block that cannot be plain (a blank line, an escape, bytes that are not UTF-8)."""
+        carry = b""  # a line begun at the end of the last block
+        while True:
+            chunk = self.file.read(self._BLOCK)
+            data = carry + chunk if carry else chunk
+            if not chunk:
+                if data:  # the last line, without a line break
+                    yield self._checked(data, len(data))
+                return
+            end = data.rfind(b"\n") + 1
+            if not end:
+                if len(data) > self._LONGEST:
+                    yield None  # carrying it on would copy it again and again
+                    return
+                carry = data  # a line longer than a block: read on
+                continue
+            carry = data[end:]
+            yield self._checked(data, end)
+
+    @staticmethod
+    def _checked(data: bytes, end: int):
+        # Each block starts a line: a line break first is a blank line.
+        if data.startswith(b"\n") or data.find(b"\n\n", 0, end) >= 0:
+            return None
+        if data.find(b"\\", 0, end) >= 0:
+            return None  # escapes: for the JSON parser
+        if not data.isascii():
+            try:
+                data[:end].decode()
+            except UnicodeDecodeError:
+                return None  # the text readers name the byte
+        return data, end
+
+    def _take(self, block: tuple[bytes, int], future) -> bool:
+        """Add a parsed block's columns and messages; False if it is not plain."""
+        if (part := future.result()) is None:
+            return False
+        data = block[0]
+        ms, service, level, start, end = part
+        service, level = self.services.codes(service), self.levels.codes(level)
+        if service is None or level is None:
+            return False
+        self.parts.append((ms, service, level))
+        self.messages += [
+            data[a:b].decode() for a, b in zip(start.tolist(), end.tolist(), strict=True)
+        ]
+        return True
+
+    def _block(self, data: bytes, size: int):
+        """For the lines data[:size]: epoch ms, the service and level cells as _Interner words,
+        the messages' starts and ends; None if a line is not plain."""
+        pad = self._PAD
+        try:
+            block = self.buffers.get_nowait()
+        except Empty:
+            block = np.empty(2 * self._BLOCK + 2 * pad, np.uint8)
+        if len(block) < size + 2 * pad:  # a block with a line longer than _BLOCK
+            block = np.empty(size + 2 * pad, np.uint8)
+        try:
+            return self._parse(data, size, block)
+        finally:
+            self.buffers.put(block)
+
+    def _parse(self, data: bytes, size: int, block: np.ndarray):
+        pad = self._PAD
+        block[:pad] = 0
+        block[pad : pad + size] = np.frombuffer(data, np.uint8, size)
+        block[pad + size : size + 2 * pad] = 0
+        rows = block[pad : pad + size]
+        found = np.flatnonzero((rows == ord('"')) | (rows == ord("\n"))) + pad
+        breaks = len(found)
+        if block[pad + size - 1] != ord("\n"):  # the last line of a file without a final break
+            found = np.append(found, pad + size)
+            block[pad + size] = ord("\n")
+        if len(found) % 17:
+            return None
+        quotes = found.reshape(-1, 17)
+        if not (block[quotes] == self._QUOTES).all():
+            return None  # not 16 quotes on every line
+        if np.count_nonzero(rows < 0x20) != breaks - 16 * len(quotes):
+            return None  # a control character other than the line breaks
+        starts = np.empty(len(quotes), np.int64)
+        starts[0] = pad
+        starts[1:] = quotes[:-1, 16] + 1
+        # Each piece where it belongs; with the quotes all accounted for, the line is plain.
+        for at, (piece, last) in zip((starts, *quotes[:, [3, 7, 11]].T), self.pieces, strict=True):
+            words = windows(block, at, 16)
+            if not ((words[:, 0] == piece[0]).all() and ((words[:, 1] & last) == piece[1]).all()):
+                return None
+        if (
+            not (block[quotes[:, 15] + 1] == ord("}")).all()
+            or not (quotes[:, 16] == quotes[:, 15] + 2).all()
+        ):
+            return None
+        ms = stamps_ms(block, quotes[:, 2] + 1, quotes[:, 3])
+        service = _Interner.cells(block, quotes[:, 6] + 1, quotes[:, 7], self._MAX_NAME // 8)
+        level = _Interner.cells(block, quotes[:, 10] + 1, quotes[:, 11], 1)
+        if ms is None or service is None or level is None:
+            return None
+        return ms, service, level, quotes[:, 14] + 1 - pad, quotes[:, 15] - pad
+
+
+class _Interner:
+    """Codes for short byte strings (cells of a block), in order of first appearance: hashed,
+    then checked word for word against the string the code stands for."""
+
+    def __init__(self, words: int) -> None:
+        self.words = words  # a cell may have up to 8 * words bytes
+        rng = np.random.default_rng(29)
+        self.multipliers = rng.integers(1, 1 << 63, words, np.uint64) | np.uint64(1)
+        self.names: list[bytes] = []
+        self.known = np.zeros((0, words), "<u8")  # each code's string as zero-padded words
+        self.sizes = np.zeros(0, np.int64)  # how many of its words are not zero
+        self.hashes = np.zeros(0, np.uint64)  # sorted, with the code of each in `order`
+        self.order = np.zeros(0, np.int64)
+
+    @staticmethod
+    def cells(block: np.ndarray, starts: np.ndarray, ends: np.ndarray, most: int):
+        """The cells block[starts:ends] (8 * most bytes readable from each start) as rows of
+        zero-padded words, as many as the longest needs; None if one needs more than `most`."""
+        lengths = ends - starts
+        longest = int(lengths.max(initial=0))
+        if longest > 8 * most:
+            return None
+        size = max(1, -(-longest // 8))
+        words = windows(block, starts, 8 * size)
+        for j in range(size):
+            words[:, j] &= _LOW_BYTES[np.minimum(np.maximum(lengths - 8 * j, 0), 8)]
+        return words
+
+    def codes(self, words: np.ndarray) -> np.ndarray | None:
+        """The code of every row of `cells`; None if two strings share a hash."""
+        size = words.shape[1]
+        hashes = self._hash(words)
+        at = np.searchsorted(self.hashes, hashes)
+        known = at < len(self.hashes)
+        known[known] = self.hashes[at[known]] == hashes[known]
+        if not known.all():
+            _, first = np.unique(hashes[~known], return_index=True)
+            rows = np.flatnonzero(~known)[np.sort(first)]
+            for row in rows.tolist():
+                self.names.append(words[row].tobytes().rstrip(b"\0"))
+            added = np.zeros((len(rows), self.words), "<u8")
+            added[:, :size] = words[rows]
+            self.known = np.concatenate([self.known, added])
+            self.sizes = np.count_nonzero(self.known, axis=1)
+            every = self._hash(self.known)
+            self.order = np.argsort(every, kind="stable")
+            self.hashes = every[self.order]
+            if len(np.unique(self.hashes)) != len(self.hashes):
+                return None  # two strings share a hash: let the text readers do it
+            at = np.searchsorted(self.hashes, hashes)
+        codes = self.order[at]
+        if not (self.sizes[codes] <= size).all() or not (self.known[codes, :size] == words).all():
+            return None  # a string that shares a hash with another
+        return codes
+
+    def _hash(self, words: np.ndarray) -> np.ndarray:
+        """A hash of each row of words; zero words (past the end of a string) add nothing."""
+        hashes = words[:, 0] * self.multipliers[0]
+        for j in range(1, words.shape[1]):
+            hashes += words[:, j] * self.multipliers[j]
+        return hashes
+
+
+_LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(9)], np.uint64)  # a word's first k
 
 
 def _table(ms, service_codes: dict[str, int], services, levels, messages, attributes) -> LogTable:
