@@ -137,19 +137,22 @@ def _main(args: argparse.Namespace) -> int:
         export_bundle(telemetry, args.export_bundle, expected)
         cli.console.print(f"Bundle written: {args.export_bundle}")
         return 0
-    import asyncio
-
-    from agents.llm import choose
-    from pipeline.investigate import Investigation, run_investigation
     from sinks.files import check_free, validate_incident_id
 
-    # Everything that can be refused is refused before anything runs.
-    choice = choose(args.model, fallback=not args.no_fallback)
+    # Everything that can be refused is refused before anything runs: what needs no model
+    # library first, so a mistyped flag is answered at once.
+    scenario = None if live or args.bundle else scenarios.get(args.scenario)
     incident_id = validate_incident_id(args.incident_id) if args.incident_id else None
     _check_output_dir(args.output_dir)
     if incident_id and args.output_dir.is_dir():
         check_free(args.output_dir, incident_id)
     sinks = _sinks(args.output_dir, incident_id)
+    import asyncio
+
+    from agents.llm import choose
+    from pipeline.investigate import Investigation, run_investigation
+
+    choice = choose(args.model, fallback=not args.no_fallback)
     alerts, sources = (), None
     if live:
         window = _open_live(live, now)
@@ -161,7 +164,7 @@ def _main(args: argparse.Namespace) -> int:
         telemetry = load_bundle(args.bundle)
         now = telemetry.end_time()
     else:
-        telemetry, _ = scenarios.get(args.scenario).build(now, args.seed)
+        telemetry, _ = scenario.build(now, args.seed)
 
     cli.console.print("[bold]=== Incident Commander ===[/bold]")
     cli.console.print(

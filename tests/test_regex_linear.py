@@ -1,6 +1,6 @@
 """Every regex that reads untrusted text (bundles, logs, diffs) runs in linear time.
 
-Benchmark-style: each case is timed at N and 4N characters in the same run (best of three), and
+Benchmark-style: each case is timed at N and 4N characters in the same run (best of two), and
 the 4N time must stay within RATIO times the N time. Linear growth gives about 4, quadratic 16;
 nothing here depends on how fast the machine is, and a stall of a loaded one is forgiven by
 measuring again (up to three times), which never rescues a quadratic pattern.
@@ -116,7 +116,7 @@ OTHER_CASES = [
 ]
 
 
-def _best_time(run: Callable[[], object], repeats: int = 3) -> float:
+def _best_time(run: Callable[[], object], repeats: int = 2) -> float:
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
