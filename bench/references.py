@@ -1,9 +1,9 @@
 """Issue 17's ratios, each measured in one run: the project's time over the best alternative.
 
 The alternatives are references only, never used by the project: bottleneck's moving window,
-a compiled (numba) two-pointer pass and pyarrow's csv and json readers. They are optional
-imports; run `uv run --with bottleneck --with numba --with pyarrow python -m bench` to measure
-against them. Without one, its row says so and fails: a ratio that was not measured is not met.
+a compiled (numba) two-pointer pass and pyarrow's csv and json readers. They are in the dev
+dependency group, so `uv run python -m bench` measures against them; where one is missing
+(`uv sync --no-dev`), its row says so and fails: a ratio that was not measured is not met.
 """
 
 from collections.abc import Callable
