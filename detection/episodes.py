@@ -298,6 +298,7 @@ def _spans(
     group_end = ends[np.flatnonzero(np.concatenate((new_group[1:], [True])))]
     run_of = np.searchsorted(starts, confirmed, side="right") - 1
     window = settings.resume_windows * _window_ms(t, trigger)
+    blip = _window_ms(t, trigger) / 2  # shorter than Episode.clear's half window
     lookback = int(np.searchsorted(t, t[0] + _window_ms(t, trigger)))  # a window's points
     spans: list[_Span] = []
     last_group = -1
@@ -310,23 +311,26 @@ def _spans(
         if x is not None:  # looking back, with the points after: the report's onset
             lo = min(max(onset - lookback, earliest), onset)
             fit = _changepoint(t, x, lo, c, min(end, c + lookback))
-            onset = min(onset, fit)  # a ramp to a plateau fits a step in its middle: late
-        if spans and t[onset] - t[spans[-1].end] <= window:  # back within a window: same one
-            spans[-1] = replace(spans[-1], end=end)
-        else:
-            spans.append(_Span(side, onset, c, end))
+            onset = min(onset, fit)
+        prev = spans[-1] if spans else None
+        if prev and t[onset] - t[prev.end] <= window:  # back within a window: same one ...
+            if t[prev.end] - t[prev.onset] >= blip:
+                spans[-1] = replace(prev, end=end)
+                continue
+            spans.pop()  # ... unless that was a blip: noise before the change, not its start
+        spans.append(_Span(side, onset, c, end))
     return spans
 
 
 def _changepoint(t: np.ndarray, x: np.ndarray, lo: int, confirmed: int, hi: int) -> int:
     """Where the change began: the least-squares change point of x[lo : hi + 1].
 
-    Two shapes are fitted for every candidate onset i in (lo, confirmed]: a step (one level
-    before i, another from i on) and a hinge (a level before i, a straight line leaving it at
-    i: a leak or a filling disk). The onset is the i of the best fit of either. The run of
-    still-anomalous points starts where noise last dipped below `close_sigma`, a step or
-    three late on a slow ramp; the fit uses the whole shape of the change, so its estimate
-    is within a step or so even there.
+    The shape fitted is flat, then a straight ramp, then flat again: a level before the
+    change, a new level after it, and a ramp of any length between (one step is a step; a
+    ramp still climbing at the last point is a leak or a filling disk). Every pair of knots
+    is tried, the first no later than the confirming point; the onset is the first point the
+    best fit moves. The still-anomalous run starts where noise last dipped below
+    `close_sigma`, a step or three late on a slow ramp; the fit uses the whole shape.
     """
     u = (t[lo : hi + 1] - t[lo]) / 1000.0  # seconds from the first point: keeps the precision
     y = x[lo : hi + 1] - float(np.median(x[lo : hi + 1]))
@@ -334,25 +338,24 @@ def _changepoint(t: np.ndarray, x: np.ndarray, lo: int, confirmed: int, hi: int)
     if n < 4:
         return confirmed
 
-    def suffix(a: np.ndarray) -> np.ndarray:  # suffix[k] = a[k:].sum(), suffix[n] = 0
-        return np.concatenate((np.cumsum(a[::-1])[::-1], [0.0]))
+    def prefix(a: np.ndarray) -> np.ndarray:  # prefix[k] = a[:k].sum()
+        return np.concatenate(([0.0], np.cumsum(a)))
 
-    k = np.arange(1, min(confirmed - lo, n - 2) + 1)  # the onset's offset: >= 1 point before
-    pre_n, post_n = k.astype(float), (n - k).astype(float)
-    cx, cxx = np.cumsum(y), np.cumsum(y * y)
-    pre_x, pre_xx = cx[k - 1], cxx[k - 1]
-    post_x, post_xx = cx[-1] - pre_x, cxx[-1] - pre_xx
-    step = pre_xx - pre_x**2 / pre_n + post_xx - post_x**2 / post_n
-    # Hinge: y = a + b·max(0, u - u_k). Normal equations over all points, regressors 1 and h.
-    st, stt, sty = suffix(u), suffix(u * u), suffix(u * y)
-    tau = u[k]
-    sh = st[k] - post_n * tau
-    shh = stt[k] - 2 * tau * st[k] + post_n * tau**2
-    shy = sty[k] - tau * suffix(y)[k]
-    det = n * shh - sh * sh
+    su, suu, sy, suy, syy = (prefix(a) for a in (u, u * u, y, u * y, y * y))
+    p = np.arange(min(confirmed - lo, n - 2))[:, None]  # the last point before the ramp
+    q = np.arange(1, n)[None, :]  # the first point at the new level
+    r = np.minimum(p + 1, q)  # the ramp's points are r .. q - 1
+    c = q - r
+    m_u, m_uu, m_y, m_uy = (s[q] - s[r] for s in (su, suu, sy, suy))
+    up = u[p]
     with np.errstate(divide="ignore", invalid="ignore"):
-        a = (shh * cx[-1] - sh * shy) / det
-        b = (n * shy - sh * cx[-1]) / det
-    hinge = np.where(det > 0, cxx[-1] - a * cx[-1] - b * shy, np.inf)
-    best = np.minimum(step, hinge)
-    return lo + int(k[int(np.argmin(best))])
+        d = u[q] - up
+        h = (m_u - c * up) / d + (n - q)  # sums of the ramp regressor, its square, and by y
+        hh = (m_uu - 2 * up * m_u + c * up * up) / (d * d) + (n - q)
+        hy = (m_uy - up * m_y) / d + (sy[n] - sy[q])
+        det = n * hh - h * h
+        a = (hh * sy[n] - h * hy) / det
+        b = (n * hy - h * sy[n]) / det
+        sse = syy[n] - a * sy[n] - b * hy
+    sse = np.where((q > p) & (det > 0) & np.isfinite(sse), sse, np.inf)
+    return lo + int(np.argmin(sse)) // sse.shape[1] + 1

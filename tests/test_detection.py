@@ -81,6 +81,17 @@ def test_a_ramp_to_a_plateau_is_not_dated_to_its_middle(seed):
     assert abs(_steps_from(ep, t[200])) <= 2
 
 
+def test_a_blip_before_the_change_does_not_date_it():
+    """Three noisy points 40 min before a real step are noise, not the incident's start."""
+    rng = np.random.default_rng(4)
+    t = grid(600, 10)
+    x = 100 + 3 * rng.standard_normal(len(t))
+    x[150:153] += 20  # a 30 s blip
+    x[390:] += 40
+    (ep,) = [e for e in episodes(t, x, "rises") if e.clear(TRIGGER.window_seconds)]
+    assert abs(_steps_from(ep, t[390])) <= 2
+
+
 def test_self_resolving_bump_ends_inside_the_data():
     rng = np.random.default_rng(11)
     t = grid(361, 10)
