@@ -67,6 +67,28 @@ def test_the_incident_starts_at_the_true_onset(now, tmp_path, scenario, began, s
     assert abs((deps.triggered_at - (now - began)).total_seconds()) <= 20
 
 
+# Each scenario module's first draw from its generator is when its incident begins.
+ONSET_DRAWS = {
+    "traffic_surge": (202, 22, 34),
+    "dependency_failure": (303, 25, 45),
+    "goroutine_leak": (606, 50, 65),
+    "rate_limit_config": (707, 20, 32),
+}
+
+
+@pytest.mark.parametrize("module", list(ONSET_DRAWS))
+def test_every_scenario_starts_at_its_onset_at_the_default_seed(now, tmp_path, module):
+    """As `main.py --scenario X` runs them (seed 42): within two scrape steps (20 s here)."""
+    import importlib
+
+    import numpy as np
+
+    key, low, high = ONSET_DRAWS[module]
+    began = now - timedelta(minutes=float(np.random.default_rng([42, key]).uniform(low, high)))
+    deps = deps_for(importlib.import_module(f"scenarios.{module}").NAME, now, tmp_path, 42)
+    assert abs((deps.triggered_at - began).total_seconds()) <= 20
+
+
 @pytest.mark.parametrize("seed", [11, 12, 13])
 def test_pure_noise_abstains(now, tmp_path, seed):
     telemetry, _ = seeded.build("quiet", "noise", now, seed, checkout=False, leak=False)
