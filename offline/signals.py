@@ -59,6 +59,7 @@ def saturated(ev: ServiceEvidence) -> tuple[list[BaselineComparison], str | None
 SURGE_RISE_MINUTES = 90  # a surge reaches its new level in minutes; a diurnal ramp in hours
 SURGE_MIN_RATIO = 2.0  # "sharply": the load at least doubled ...
 SURGE_MIN_RATIO_SCALED = 1.2  # ... or rose this much with the autoscaler adding replicas
+SURGE_FOLD = 4.0  # past this many times over, a rise may take longer: 90 min per fourfold
 SURGE_ERROR_EXCESS = 3  # errors growing this many times faster than load: something broke
 # ... and failing more requests than overload sheds: a service sized for about twice its
 # usual load can shed at most the load beyond that (1 - 2/x of it at x times the load).
@@ -93,6 +94,15 @@ def error_share(errors: BaselineComparison, rates: list[BaselineComparison]) -> 
     return _per_second(errors) / total if total else 1.0
 
 
+def _growth(c: BaselineComparison) -> float:
+    """How many times over the load grew: to its peak for a ramp (the median after onset of
+    a ramp still climbing understates it), else the change ratio."""
+    ratio = c.change_ratio or 0
+    if c.shape == "ramp" and c.after_max and c.baseline_median and c.baseline_median > 0:
+        return max(ratio, c.after_max / c.baseline_median)
+    return ratio
+
+
 def surge_rates(ev: ServiceEvidence) -> list[BaselineComparison]:
     """Request rates that rose to a new level first, while something else hurt after them.
 
@@ -100,7 +110,9 @@ def surge_rates(ev: ServiceEvidence) -> list[BaselineComparison]:
     errors growing far faster than the load (a bug or a failing dependency); or a resource
     that was exhausted before the load moved (the load did not cause it). An autoscaler
     adding replicas is the platform's own word that load grew: a smaller or slower rise
-    counts then.
+    counts then. A rise that multiplied the load many times over counts even when it took
+    longer (a crawler ramping up for an hour and a half): a day's cycle does not grow the
+    load tenfold in two hours.
     """
     scaled = any(is_replicas(c) and rising(c) for c in ev.comparisons)
     least = SURGE_MIN_RATIO_SCALED if scaled else SURGE_MIN_RATIO
@@ -111,7 +123,7 @@ def surge_rates(ev: ServiceEvidence) -> list[BaselineComparison]:
         if is_request_rate(c)
         and c.shape in ("level_shift", "spike", "ramp")
         and (c.change_ratio or 0) >= least
-        and (c.rise_minutes or 0) <= slowest
+        and (c.rise_minutes or 0) <= max(slowest, SURGE_RISE_MINUTES * _growth(c) / SURGE_FOLD)
     ]
     if not rates or not surge_symptoms(ev):
         return []

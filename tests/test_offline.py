@@ -241,3 +241,21 @@ def test_rules_table(comparisons, logs, deploys, expected):
     assert (finding.category, finding.action) == expected if expected else finding is None
     if finding:
         assert finding.evidence and 0 <= finding.confidence <= 1
+
+
+@pytest.mark.parametrize(
+    "peak, minutes, surge",
+    [
+        (10.0, 96, True),  # a crawler ramping tenfold over an hour and a half
+        (3.0, 240, False),  # the morning: three times the night's load over four hours
+        (3.0, 120, False),  # ... or over two
+    ],
+)
+def test_a_slow_but_manyfold_load_ramp_is_a_surge(peak, minutes, surge):
+    from offline.signals import surge_rates
+
+    rate = _comparison("http_requests_per_second", "ramp", "requests/s", ratio=2.5)
+    rate = rate.model_copy(update={"rise_minutes": minutes, "after_max": 100 * peak})
+    latency = _comparison("http_request_duration_p99_ms", "level_shift", "ms", ratio=8)
+    ev = rules.ServiceEvidence(service="svc", onset=T0, comparisons=[rate, latency], logs=_logs())
+    assert bool(surge_rates(ev)) is surge

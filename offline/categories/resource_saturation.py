@@ -5,8 +5,8 @@ from evidence.statements import describe, log_evidence, new_errors, tag
 from models import Finding
 from offline.categories.base import Hypothesis
 from offline.service import ServiceEvidence, deploy_note
-from offline.signals import at_limit, confidence, log_flood, saturated, strong
-from semantics import is_harm, is_pinned
+from offline.signals import at_limit, confidence, log_flood, rising, saturated, strong
+from semantics import is_harm, is_pinned, is_request_rate
 
 CATEGORY = "resource_saturation"
 
@@ -23,7 +23,7 @@ def weigh(ev: ServiceEvidence) -> Hypothesis | None:
         *(describe(c) for c in pinned),
         *(describe(c) for c in comps if c not in pinned),
         *log_evidence(logs),
-        deploy_note(ev) + "; no request-rate increase either",
+        deploy_note(ev) + _load_note(comps),
     ]
     limit = f" ({at_limit(pinned[0])})" if pinned else ""
     disk = what == "disk space"
@@ -61,3 +61,10 @@ def _hurts(ev: ServiceEvidence, pinned) -> bool:
 
 def why_not(ev: ServiceEvidence) -> str:
     return "no resource is pinned at its limit or reported exhausted"
+
+
+def _load_note(comparisons) -> str:
+    """Whether the load moved, said only when it did not (the comparisons show it when it did)."""
+    if any(is_request_rate(c) and rising(c) for c in comparisons):
+        return ""
+    return "; no request-rate increase either"
