@@ -17,7 +17,7 @@ follows the step before it. Every text from data goes through `sinks.text.markdo
 from datetime import datetime
 from typing import NamedTuple
 
-from evidence.logs import signature
+from evidence.logs import MAX_ERROR_SERVICES, signature
 from models import AnomalyGroup, Finding, LogEntry, RCAReport
 from semantics import is_error_rate, is_latency, words
 from sinks.text import cut, markdown, number
@@ -49,7 +49,6 @@ _CATEGORY_ORDER = (
     "unknown",
 )
 RULED_OUT = "ruled out:"
-ERROR_ROWS = 20  # services in the log table's error counts; the rest are one row
 LONG = 300  # characters of one evidence line, log line or step before it is cut
 
 
@@ -247,8 +246,8 @@ def _logs(r: RCAReport) -> list[str]:
     if logs.error_counts:
         lines += ["| service | ERROR and FATAL lines |", "|---|--:|"]
         ranked = sorted(logs.error_counts.items(), key=lambda kv: -kv[1])
-        lines += [f"| {markdown(s)} | {n} |" for s, n in ranked[:ERROR_ROWS]]
-        if rest := ranked[ERROR_ROWS:]:
+        lines += [f"| {markdown(s)} | {n} |" for s, n in ranked[:MAX_ERROR_SERVICES]]
+        if rest := ranked[MAX_ERROR_SERVICES:]:
             lines += [f"| {len(rest):,} more services | {sum(n for _, n in rest):,} |"]
         lines += [""]
     errors = logs.error_counts
