@@ -3,6 +3,7 @@
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import overload
 
 import numpy as np
@@ -22,10 +23,11 @@ class WindowTrigger:
     spike would inflate its own baseline. With a guard of half a window a ramp sits
     (guard + window/2) / (window/sqrt(12)) ~ 3.5 sigma above its baseline and fires.
 
-    Window statistics come from prefix sums over the time-sorted points, so the cost is
-    O(n log n) whatever the window length. Points with fewer than `min_points` baseline
-    points are not judged; so that coarse data (a minute between scrapes) can be judged at
-    all, a window shorter than `min_points` + 2 of the series' own steps is widened to that.
+    The scan is one pass over the time-sorted points whatever the window length: a compiled
+    loop (detection/_window.c) where the install built it, else numpy prefix sums with the
+    same result to the bit. Points with fewer than `min_points` baseline points are not
+    judged; so that coarse data (a minute between scrapes) can be judged at all, a window
+    shorter than `min_points` + 2 of the series' own steps is widened to that.
     A flat baseline (sigma = 0) fires on any rise above it beyond float rounding, without
     division warnings. `direction="below"` watches for falls instead (free disk, idle CPU).
     """
@@ -54,43 +56,36 @@ class WindowTrigger:
         return replace(self, window_seconds=needed)
 
     def _scan(
-        self, timestamps: np.ndarray, values: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-        """(fired, baseline mean less centre, baseline variance, centre) per point."""
-        t = timestamps.astype("datetime64[ms]", copy=False).view(np.int64)
-        x = np.asarray(values, dtype=np.float64)
+        self, timestamps: np.ndarray, values: np.ndarray, sums: bool = False
+    ) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None, float]:
+        """(fired per point, the fired points' (index, s1, s2, count) if `sums`, centre).
+
+        s1 and s2 are the sum and the sum of squares of the centred baseline values, count
+        how many there are. The compiled scan (detection/_window.c) when it was built, else
+        numpy: the two give identical bits.
+        """
+        t = np.ascontiguousarray(timestamps.astype("datetime64[ms]", copy=False).view(np.int64))
+        x = np.ascontiguousarray(values, dtype=np.float64)
         n = len(x)
         window = int(self.window_seconds * 1000)
         guard = self.window_seconds / 2 if self.guard_seconds is None else self.guard_seconds
-        # Centre before summing so the prefix sums keep their precision; a sample's median will do.
+        # Centre before summing so the window sums keep their precision; a sample's median will do.
         centre = float(np.median(x[:: max(1, n // 10_000)])) if n else 0.0
-        d = x - centre
-        prefix = np.empty((2, n + 1))
-        prefix[:, 0] = 0.0
-        np.cumsum(d, out=prefix[0, 1:])
-        squares = np.multiply(d, d, out=prefix[1, 1:])
-        np.cumsum(squares, out=squares)
-        s1, s2, count = _baseline_sums(t, prefix, int(guard * 1000), window)
-        judged = count >= self.min_points
-        np.maximum(count, 1.0, out=count)
-        mean = np.divide(s1, count, out=s1)
-        var = np.divide(s2, count, out=s2)
-        scratch = np.multiply(mean, mean, out=count)  # count is spent: reuse its memory
-        var -= scratch
-        np.maximum(var, 0.0, out=var)
         # Rounding tolerance: a flat baseline must not fire on its own last bit.
         tol = 1e-9 * max(1.0, abs(float(x.max())), abs(float(x.min()))) if n else 1e-9
-        # Fire when d > k·sigma + tol, that is d - tol > 0 and (d - tol)² > k²·var: no roots.
-        # (Masked `where=` ufuncs are several times slower than plain ones and `&`.)
-        d -= mean
-        d -= tol
-        fired = d > 0.0
-        fired &= judged
-        with np.errstate(over="ignore", invalid="ignore"):  # 1e308²: inf still compares
-            lhs = np.multiply(d, d, out=d)
-            rhs = np.multiply(var, self.threshold_multiplier**2, out=scratch)
-            fired &= lhs > rhs
-        return fired, mean, var, centre
+        args = (t, x, centre, int(guard * 1000), window, float(self.min_points), tol)
+        k2 = self.threshold_multiplier**2
+        fired = np.empty(n, dtype=bool)
+        kernel = _compiled_scan()
+        if kernel is None:
+            return fired, _numpy_scan(*args, k2, fired, sums), centre
+        if not sums:
+            kernel(*args, k2, fired)
+            return fired, None, centre
+        # Room for every point; only the pages of those that fire are ever touched.
+        index, s1, s2, count = np.empty(n, np.int64), np.empty(n), np.empty(n), np.empty(n)
+        k = kernel(*args, k2, fired, index, s1, s2, count)
+        return fired, tuple(a[:k].copy() for a in (index, s1, s2, count)), centre
 
     def detect(
         self,
@@ -107,9 +102,13 @@ class WindowTrigger:
             order = np.argsort(timestamps, kind="stable")
             timestamps, values, t = timestamps[order], values[order], t[order]
         sign = 1.0 if direction == "above" else -1.0  # a fall is a rise of the negated series
-        fired, mean_c, var, centre = self.for_series(timestamps)._scan(timestamps, sign * values)
-        idx = np.flatnonzero(fired)
-        mean, sigma = sign * (mean_c[idx] + centre), np.sqrt(var[idx])
+        trigger = self.for_series(timestamps)
+        rising = values if direction == "above" else -values
+        _, (idx, s1, s2, count), centre = trigger._scan(timestamps, rising, sums=True)
+        np.maximum(count, 1.0, out=count)
+        mean_c = s1 / count
+        var = np.maximum(s2 / count - mean_c * mean_c, 0.0)
+        mean, sigma = sign * (mean_c + centre), np.sqrt(var)
         threshold = mean + sign * self.threshold_multiplier * sigma
         return Anomalies(metric, service, direction, t[idx], values[idx], threshold, mean, sigma)
 
@@ -178,6 +177,64 @@ class Anomalies(Sequence[MetricAnomaly]):
         """The points with start <= timestamp <= end."""
         lo, hi = (round(x.timestamp() * 1000) for x in (start, end))
         return self[np.searchsorted(self._ms, lo) : np.searchsorted(self._ms, hi, side="right")]
+
+
+@cache
+def _compiled_scan():
+    """detection._window.scan, or None where it was not built (no C compiler at install).
+
+    Imported on first use: detection/ imports this module, so it cannot be imported at the top.
+    """
+    try:
+        from detection._window import scan
+    except ImportError:
+        return None
+    return scan
+
+
+def _numpy_scan(
+    t: np.ndarray,
+    x: np.ndarray,
+    centre: float,
+    guard: int,
+    window: int,
+    min_points: float,
+    tol: float,
+    k2: float,
+    fired: np.ndarray,
+    sums: bool,
+) -> tuple[np.ndarray, ...] | None:
+    """detection/_window.c in array operations, with the same result to the bit.
+
+    Fills `fired`: g = c·d - s1 - c·tol > 0, c >= min_points and g² > k²·(c·s2 - s1²), which
+    is d - mean - tol > k·sigma without a division or a root. The window sums are differences
+    of prefix sums: numpy's cumsum adds in index order from the first value, which is what
+    starting at -0.0 gives (the compiled loop starts its running sums there).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # 1e308²: inf still compares
+        n = len(x)
+        d = x - centre
+        prefix = np.empty((2, n + 1))
+        prefix[:, 0] = -0.0
+        np.cumsum(d, out=prefix[0, 1:])
+        squares = np.multiply(d, d, out=prefix[1, 1:])
+        np.cumsum(squares, out=squares)
+        s1, s2, count = _baseline_sums(t, prefix, guard, window)
+        judged = count >= min_points
+        g = np.multiply(count, d, out=d)
+        g -= s1
+        g -= count * tol
+        v = count * s2
+        v -= s1 * s1
+        np.greater(g, 0.0, out=fired)
+        fired &= judged
+        g *= g
+        v *= k2
+        fired &= g > v
+    if not sums:
+        return None
+    idx = np.flatnonzero(fired)
+    return idx, s1[idx], s2[idx], count[idx]
 
 
 def _baseline_sums(

@@ -1,3 +1,4 @@
+import os
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -118,6 +119,108 @@ def test_grid_path_equals_the_searched_path(n, step, guard, window):
     searched = triggers._searched_sums(t, prefix, guard, window)
     for a, b in zip(grid, searched, strict=True):
         np.testing.assert_allclose(a, b, atol=1e-9)
+
+
+def _varied_series(seed: int) -> tuple[np.ndarray, np.ndarray, WindowTrigger]:
+    """Timestamps on a grid, jittered, with a gap or with duplicates; values with flats, signed
+    zeros, huge values and infinities; a window, guard and min_points drawn too."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 3000))
+    step = int(rng.choice([1000, 7000, 10_000, 15_000, 60_000]))
+    kind = seed % 4
+    if kind == 0:
+        t = np.arange(n, dtype=np.int64) * step
+    elif kind == 1:
+        t = np.cumsum(rng.integers(0, 2 * step, n)).astype(np.int64)
+    elif kind == 2:
+        t = np.arange(n, dtype=np.int64) * step
+        t[n // 2 :] += 5 * step
+    else:
+        t = np.sort(rng.integers(0, n * step + 1, n)).astype(np.int64)
+    x = rng.normal(rng.uniform(-1e6, 1e6), rng.uniform(0, 100), n)
+    if n > 5 and seed % 3 == 0:
+        x[rng.integers(0, n, 5)] = rng.choice([0.0, -0.0, 1e300, -1e300, np.inf], 5)
+    if seed % 5 == 0:
+        x[: n // 2] = 3.0
+    trigger = WindowTrigger(
+        window_seconds=float(rng.choice([30, 300, 600])),
+        guard_seconds=[None, 0.0, 60.0][seed % 3],
+        min_points=int(rng.choice([0, 1, 10])),
+    )
+    return (np.datetime64("2026-03-15T12:00:00", "ms") + t.astype("timedelta64[ms]")), x, trigger
+
+
+def test_the_compiled_scan_is_built():
+    if triggers._compiled_scan() is None:
+        if not os.environ.get("CI"):
+            pytest.skip("detection._window not built (no C compiler at install): numpy runs")
+        pytest.fail("detection._window was not built: CI installs a C compiler")
+    assert triggers._compiled_scan().__module__ == "detection._window"
+
+
+@pytest.mark.parametrize("seed", range(48))
+def test_the_compiled_scan_and_the_numpy_scan_agree_to_the_bit(seed, monkeypatch):
+    if triggers._compiled_scan() is None:
+        pytest.skip("detection._window not built")
+    t, x, trigger = _varied_series(seed)
+
+    def both(f):
+        compiled = f()
+        with monkeypatch.context() as m:
+            m.setattr(triggers, "_compiled_scan", lambda: None)
+            return compiled, f()
+
+    for direction in ("above", "below"):
+        c, n = both(lambda: trigger.fired(t, x, direction))  # noqa: B023
+        assert np.array_equal(c, n)
+        rising = x if direction == "above" else -x
+        (_, c, _), (_, n, _) = both(lambda: trigger._scan(t, rising, sums=True))  # noqa: B023
+        assert [a.tobytes() for a in c] == [b.tobytes() for b in n]  # the sums, signed zeros too
+        assert np.array_equal(c, n)
+        c, n = both(lambda: trigger.detect("m", t, x, direction=direction))  # noqa: B023
+        assert len(c) == len(n) == int(trigger.fired(t, x, direction).sum())
+        for a, b in zip(c._columns, n._columns, strict=True):
+            assert a.tobytes() == b.tobytes()  # to the bit: -0.0 and NaN payloads included
+        assert np.array_equal(c._ms, n._ms)
+
+
+def test_both_scans_start_their_sums_at_minus_zero_as_cumsum_does():
+    # cumsum's first sum is the first value itself: -0.0 stays -0.0, so an all -0.0 window
+    # sums to -0.0 - -0.0 = 0.0 from the start of the series as from anywhere else.
+    scan = triggers._compiled_scan()
+    if scan is None:
+        pytest.skip("detection._window not built")
+    t, x = np.arange(4, dtype=np.int64) * 1000, np.array([-0.0, -0.0, 5.0, 5.0])
+    args = (t, x, 0.0, 0, 2000, 1.0, 1e-9, 6.25)
+    index, s1, s2, count = np.empty(4, np.int64), np.empty(4), np.empty(4), np.empty(4)
+    k = scan(*args, np.empty(4, bool), index, s1, s2, count)
+    sums = triggers._numpy_scan(*args, np.empty(4, bool), True)
+    assert k == 1 and list(index[:k]) == list(sums[0]) == [2]
+    assert s1[:k].tobytes() == sums[1].tobytes() and np.signbit(s1[0]) == np.signbit(sums[1][0])
+    assert not np.signbit(s1[0])
+
+
+def test_the_compiled_scan_refuses_arrays_that_do_not_match():
+    scan = triggers._compiled_scan()
+    if scan is None:
+        pytest.skip("detection._window not built")
+    t, x = np.arange(10, dtype=np.int64), np.zeros(10)
+    with pytest.raises(ValueError, match="fired"):
+        scan(t, x, 0.0, 0, 5, 1.0, 1e-9, 6.25, np.empty(9, dtype=bool))
+    with pytest.raises(ValueError, match="t:"):
+        scan(t[:9], x, 0.0, 0, 5, 1.0, 1e-9, 6.25, np.empty(10, dtype=bool))
+    with pytest.raises(TypeError, match="together"):
+        scan(t, x, 0.0, 0, 5, 1.0, 1e-9, 6.25, np.empty(10, dtype=bool), np.empty(10, np.int64))
+    with pytest.raises(ValueError, match="too short"):
+        short = np.empty(3)
+        scan(t, x, 0.0, 0, 5, 1.0, 1e-9, 6.25, np.empty(10, bool), short, short, short, short)
+    # A ramp after a flat start fires, and the sums of the fired points come back in order.
+    x = np.r_[np.zeros(20), np.arange(1.0, 21.0)]
+    t = np.arange(40, dtype=np.int64) * 1000
+    index, s1, s2, count = np.empty(40, np.int64), np.empty(40), np.empty(40), np.empty(40)
+    k = scan(t, x, 0.0, 2000, 10_000, 5.0, 1e-9, 6.25, np.empty(40, bool), index, s1, s2, count)
+    assert k > 0 and index[0] == 20 and list(index[:k]) == sorted(index[:k])
+    assert count[0] == 10 and s1[0] == 0.0
 
 
 def test_coarse_sampling_widens_the_window_so_points_are_judged():
