@@ -37,6 +37,7 @@ DEFAULT_SETTINGS = EpisodeSettings()
 CLEAR_SCORE = 0.8  # the score at twice the trigger's N·sigma
 DRIFT_WINDOWS = 4  # a slow drift must hold this many trigger windows ...
 DRIFT_SHARE = 0.3  # ... and move the level by this share of it
+FIT_POINTS = 400  # an onset fit tries every pair of knots among at most this many points
 
 
 @dataclass(frozen=True)
@@ -331,18 +332,33 @@ def _changepoint(t: np.ndarray, x: np.ndarray, lo: int, confirmed: int, hi: int)
     is tried, the first no later than the confirming point; the onset is the first point the
     best fit moves. The still-anomalous run starts where noise last dipped below
     `close_sigma`, a step or three late on a slow ramp; the fit uses the whole shape.
+
+    Trying every pair costs the square of the points, so a dense series (more than
+    FIT_POINTS here: sub-second samples, a long window) is fitted on the means of runs of k
+    points, and the onset is the first point of the first run the fit moves.
     """
     u = (t[lo : hi + 1] - t[lo]) / 1000.0  # seconds from the first point: keeps the precision
     y = x[lo : hi + 1] - float(np.median(x[lo : hi + 1]))
-    n = len(y)
-    if n < 4:
+    if len(y) < 4:
         return confirmed
+    k = -(-len(y) // FIT_POINTS)
+    if k > 1:
+        starts = np.arange(0, len(y), k)
+        size = np.diff(np.append(starts, len(y)))
+        u, y = np.add.reduceat(u, starts) / size, np.add.reduceat(y, starts) / size
+    before = (confirmed - lo) // k  # knots the ramp may start at: up to the confirming point
+    return lo + k * _first_moved(u, y, before) if before else confirmed
+
+
+def _first_moved(u: np.ndarray, y: np.ndarray, confirmed: int) -> int:
+    """The flat-ramp-flat least-squares fit of y over u: the index of its first moved point."""
+    n = len(y)
 
     def prefix(a: np.ndarray) -> np.ndarray:  # prefix[k] = a[:k].sum()
         return np.concatenate(([0.0], np.cumsum(a)))
 
     su, suu, sy, suy, syy = (prefix(a) for a in (u, u * u, y, u * y, y * y))
-    p = np.arange(min(confirmed - lo, n - 2))[:, None]  # the last point before the ramp
+    p = np.arange(min(confirmed, n - 2))[:, None]  # the last point before the ramp
     q = np.arange(1, n)[None, :]  # the first point at the new level
     r = np.minimum(p + 1, q)  # the ramp's points are r .. q - 1
     c = q - r
@@ -358,4 +374,4 @@ def _changepoint(t: np.ndarray, x: np.ndarray, lo: int, confirmed: int, hi: int)
         b = (n * hy - h * sy[n]) / det
         sse = syy[n] - a * sy[n] - b * hy
     sse = np.where((q > p) & (det > 0) & np.isfinite(sse), sse, np.inf)
-    return lo + int(np.argmin(sse)) // sse.shape[1] + 1
+    return int(np.argmin(sse)) // sse.shape[1] + 1

@@ -166,3 +166,25 @@ def test_unsorted_rows_and_nans_are_tolerated():
     order[[50, 51]] = order[[51, 50]]
     assert len(episodes(t[order], x[order])) == 1
     assert np.isfinite(score_series(t[order], x[order], TRIGGER)).all()
+
+
+def test_a_dense_onset_fit_is_bounded_and_lands_within_one_run_of_points():
+    # 3,000 samples a tenth of a second apart: every pair of knots would be 9M cells per array;
+    # the fit runs on means of runs of k points and dates the step within one run.
+    import tracemalloc
+
+    from detection.episodes import FIT_POINTS, _changepoint
+
+    n, step_at = 3000, 1800
+    t = np.arange(n, dtype=np.int64) * 100
+    x = np.random.default_rng(3).normal(50.0, 1.0, n)
+    x[step_at:] += 8.0
+    k = -(-n // FIT_POINTS)
+    tracemalloc.start()
+    onset = _changepoint(t, x, 0, step_at + 12, n - 1)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert k > 1 and step_at - k <= onset <= step_at + k
+    assert peak < 32 * 2**20, f"{peak / 2**20:.0f} MiB"
+    # Sparse data is fitted point by point, as before: the onset is exact.
+    assert _changepoint(t[::10], x[::10], 0, step_at // 10 + 3, n // 10 - 1) == step_at // 10
