@@ -12,95 +12,87 @@
  * paths agree bit for bit (tests/test_triggers.py checks it), and this module is only a speed-up:
  * without a C compiler the package installs without it and the numpy path runs.
  *
- * Evenly spaced timestamps (what scrapers and range queries return) take a loop whose window
- * bounds are fixed offsets; anything else moves two pointers. Both are one pass, O(n).
- * The GIL is released while scanning.
+ * While timestamps are evenly spaced (what scrapers and range queries return) the window bounds
+ * are fixed offsets; from the first uneven step on, two pointers find them. One pass, O(n),
+ * with the GIL released.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 
-typedef struct {
-    const int64_t *t;
-    const double *x;
-    double centre, min_points, tol, k2;
-    int64_t n, guard, window;
-    uint8_t *fired;
-    int64_t *index; /* where fired points' sums go: index, s1, s2, count (optional) */
-    double *s1, *s2, *count;
-} Scan;
-
-/* Judge point i from its window sums; record them if it fires. Returns 1 if it fired. */
-static inline int judge(const Scan *s, int64_t i, double c, double s1, double s2, int64_t *nf)
-{
-    double d = s->x[i] - s->centre;
-    double g = c * d;
-    g -= s1;
-    g -= c * s->tol;
-    double v = c * s2;
-    v -= s1 * s1;
-    int f = (g > 0.0) & (c >= s->min_points) & (g * g > v * s->k2);
-    s->fired[i] = (uint8_t)f;
-    if (f && s->index) {
-        s->index[*nf] = i;
-        s->s1[*nf] = s1;
-        s->s2[*nf] = s2;
-        s->count[*nf] = c;
-    }
-    *nf += f;
-    return f;
-}
-
-#define ADD(p, q, k)                      \
-    do {                                  \
-        double v_ = s->x[k] - s->centre;  \
-        p += v_;                          \
-        q += v_ * v_;                     \
+/* Judge point i from its window's count c and sums S1, S2 (all doubles); count what fires,
+ * and when `index` is given, record where and with which sums. */
+#define JUDGE(i, c, S1, S2)                                             \
+    do {                                                                \
+        double g_ = (c) * (x[i] - centre);                              \
+        g_ -= (S1);                                                     \
+        g_ -= (c) * tol;                                                \
+        double v_ = (c) * (S2);                                         \
+        v_ -= (S1) * (S1);                                              \
+        int f_ = (g_ > 0.0) & ((c) >= min_points) & (g_ * g_ > v_ * k2); \
+        fired[i] = (uint8_t)f_;                                         \
+        if (index && f_) {                                              \
+            index[nf] = (i);                                            \
+            s1_out[nf] = (S1);                                          \
+            s2_out[nf] = (S2);                                          \
+            count_out[nf] = (c);                                        \
+        }                                                               \
+        nf += f_;                                                       \
     } while (0)
 
-static int64_t scan_grid(const Scan *s, int64_t step)
-{
-    const int64_t n = s->n;
-    int64_t far = (s->guard + s->window) / step, near = s->guard / step;
-    if (far > n) far = n;
-    if (near > n) near = n;
-    double p_hi = -0.0, q_hi = -0.0, p_lo = -0.0, q_lo = -0.0;
-    int64_t hi = 0, nf = 0, i = 0;
-    /* The first points: a partial baseline [0, i - near) that grows. */
-    for (; i < n && i <= far; i++) {
-        for (int64_t h = i - near; hi < h; hi++) ADD(p_hi, q_hi, hi);
-        judge(s, i, (double)hi, p_hi - p_lo, q_hi - q_lo, &nf);
-    }
-    /* Then a full one, [i - far, i - near): each step adds one point and drops one. */
-    const double c = (double)(far - near);
-    for (; i < n; i++) {
-        ADD(p_hi, q_hi, i - near - 1);
-        ADD(p_lo, q_lo, i - far - 1);
-        judge(s, i, c, p_hi - p_lo, q_hi - q_lo, &nf);
-    }
-    return nf;
-}
+/* Add point k to a running prefix sum and sum of squares. */
+#define ADD(p, q, k)                  \
+    do {                              \
+        double v_ = x[k] - centre;    \
+        p += v_;                      \
+        q += v_ * v_;                 \
+    } while (0)
 
-static int64_t scan_pointers(const Scan *s)
+static int64_t scan_points(const int64_t *restrict t, const double *restrict x, int64_t n,
+                           double centre, int64_t guard, int64_t window, double min_points,
+                           double tol, double k2, uint8_t *restrict fired,
+                           int64_t *restrict index, double *restrict s1_out,
+                           double *restrict s2_out, double *restrict count_out)
 {
-    const int64_t n = s->n, *t = s->t;
     double p_hi = -0.0, q_hi = -0.0, p_lo = -0.0, q_lo = -0.0;
-    int64_t hi = 0, lo = 0, nf = 0;
-    for (int64_t i = 0; i < n; i++) {
-        int64_t end = t[i] - s->guard, start = end - s->window;
+    int64_t hi = 0, lo = 0, nf = 0, i = 0;
+    const int64_t step = n > 1 && t[1] > t[0] ? t[1] - t[0] : 0;
+    if (step) {
+        /* While the points are evenly spaced, the window [i - far, i - near) is at fixed
+         * offsets: the same bounds the pointers below would find. */
+        int64_t far = (guard + window) / step, near = guard / step;
+        if (far > n) far = n;
+        if (near > n) near = n;
+        /* The first points: a partial baseline [0, i - near) that grows. */
+        for (; i < n && i <= far; i++) {
+            if (i && t[i] - t[i - 1] != step) goto pointers;
+            for (; hi < i - near; hi++) ADD(p_hi, q_hi, hi);
+            double c = (double)hi;
+            JUDGE(i, c, p_hi - p_lo, q_hi - q_lo);
+        }
+        /* Then a full one: each step adds one point and drops one. */
+        const double c = (double)(far - near);
+        for (; i < n; i++) {
+            if (t[i] - t[i - 1] != step) { /* off the grid: the pointers take over from here */
+                hi = i - 1 - near;
+                lo = i - 1 - far;
+                goto pointers;
+            }
+            ADD(p_hi, q_hi, i - near - 1);
+            ADD(p_lo, q_lo, i - far - 1);
+            JUDGE(i, c, p_hi - p_lo, q_hi - q_lo);
+        }
+    }
+pointers:
+    /* Anywhere else, two pointers find [t_i - guard - window, t_i - guard). */
+    for (; i < n; i++) {
+        int64_t end = t[i] - guard, start = end - window;
         for (; hi < n && t[hi] < end; hi++) ADD(p_hi, q_hi, hi);
         for (; lo < n && t[lo] < start; lo++) ADD(p_lo, q_lo, lo);
-        judge(s, i, (double)(hi - lo), p_hi - p_lo, q_hi - q_lo, &nf);
+        double c = (double)(hi - lo);
+        JUDGE(i, c, p_hi - p_lo, q_hi - q_lo);
     }
     return nf;
-}
-
-static int64_t grid_step(const int64_t *t, int64_t n)
-{
-    if (n < 2 || t[1] <= t[0]) return 0;
-    int64_t step = t[1] - t[0], bad = 0;
-    for (int64_t i = 1; i < n; i++) bad |= (t[i] - t[i - 1]) ^ step;
-    return bad ? 0 : step;
 }
 
 static int check(Py_buffer *b, Py_ssize_t n, Py_ssize_t itemsize, const char *name)
@@ -125,10 +117,11 @@ static PyObject *scan(PyObject *Py_UNUSED(self), PyObject *args, PyObject *kwarg
                              "fired", "index", "s1", "s2", "count", NULL};
     Py_buffer bufs[7] = {{0}};
     Py_buffer *t = &bufs[0], *x = &bufs[1], *fired = &bufs[2];
-    Scan s = {0};
+    double centre, min_points, tol, k2;
+    long long guard, window;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*y*dLLdddw*|w*w*w*w*", kwlist, t, x,
-                                     &s.centre, &s.guard, &s.window, &s.min_points, &s.tol, &s.k2,
-                                     fired, &bufs[3], &bufs[4], &bufs[5], &bufs[6]))
+                                     &centre, &guard, &window, &min_points, &tol, &k2, fired,
+                                     &bufs[3], &bufs[4], &bufs[5], &bufs[6]))
         return NULL;
     PyObject *result = NULL;
     Py_ssize_t n = x->len / (Py_ssize_t)sizeof(double);
@@ -145,19 +138,11 @@ static PyObject *scan(PyObject *Py_UNUSED(self), PyObject *args, PyObject *kwarg
                 PyErr_SetString(PyExc_ValueError, "index, s1, s2, count: too short");
                 goto done;
             }
-        s.index = bufs[3].buf;
-        s.s1 = bufs[4].buf;
-        s.s2 = bufs[5].buf;
-        s.count = bufs[6].buf;
     }
-    s.t = t->buf;
-    s.x = x->buf;
-    s.fired = fired->buf;
-    s.n = n;
     int64_t nf;
     Py_BEGIN_ALLOW_THREADS
-    int64_t step = grid_step(s.t, s.n);
-    nf = step ? scan_grid(&s, step) : scan_pointers(&s);
+    nf = scan_points(t->buf, x->buf, n, centre, guard, window, min_points, tol, k2, fired->buf,
+                     detail ? bufs[3].buf : NULL, bufs[4].buf, bufs[5].buf, bufs[6].buf);
     Py_END_ALLOW_THREADS
     result = PyLong_FromLongLong(nf);
 done:
