@@ -59,12 +59,16 @@ class Episode:
         10 s scrapes, three points are 30 s: a blip): either its peak is at least twice the
         trigger's N·sigma from the baseline (score 0.8), or it is a slow drift that held for
         several windows and moved the level by a large share (a disk filling over hours
-        never stands far above its own recent past, yet it is half gone)."""
+        never stands far above its own recent past, yet it is half gone). The further the
+        level moved, the sooner a drift tells: tripled memory is clear after one window,
+        where a 30% drift needs four (a series whose change began before its first baseline
+        has that baseline on the ramp, so it never stands far above it)."""
         lasted = (self.end - self.onset).total_seconds()
         if not (self.ongoing or lasted >= window_seconds / 2):
             return False
         moved = abs(self.peak - self.baseline) / max(abs(self.baseline), 1e-12)
-        drift = lasted >= DRIFT_WINDOWS * window_seconds and moved >= DRIFT_SHARE
+        windows = max(1.0, DRIFT_WINDOWS * DRIFT_SHARE / max(moved, DRIFT_SHARE))
+        drift = moved >= DRIFT_SHARE and lasted >= windows * window_seconds
         return self.score >= CLEAR_SCORE or drift
 
 

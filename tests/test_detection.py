@@ -188,3 +188,18 @@ def test_a_dense_onset_fit_is_bounded_and_lands_within_one_run_of_points():
     assert peak < 32 * 2**20, f"{peak / 2**20:.0f} MiB"
     # Sparse data is fitted point by point, as before: the onset is exact.
     assert _changepoint(t[::10], x[::10], 0, step_at // 10 + 3, n // 10 - 1) == step_at // 10
+
+
+@pytest.mark.parametrize("rise, clear", [(1.8, True), (0.15, False)])
+def test_a_change_under_way_before_the_first_baseline_is_clear_when_it_moved_far(rise, clear):
+    # An hour of 10 s points, memory climbing from the fourth minute: every baseline lies on
+    # the ramp, so no point stands twice N·sigma above it. Grown 2.8x it is an incident after
+    # one window; grown 15% it is not (a drift that small must hold four windows).
+    rng = np.random.default_rng(11)
+    n = 360
+    t = np.datetime64("2026-02-27T23:00:00", "ms") + np.arange(n) * np.timedelta64(10_000, "ms")
+    x = 740.0 + rng.normal(0, 8, n)
+    x[24:] += np.linspace(0, 740.0 * rise, n - 24)
+    trigger = WindowTrigger(window_seconds=900)
+    episodes = detect_episodes("rss", "payments", t, x, trigger, "rises")
+    assert any(e.clear(trigger.window_seconds) for e in episodes) is clear
