@@ -136,6 +136,20 @@ BROKEN = [
     Broken("metrics-list", manifest(metrics=["x"]), "bundle.json", None, '["x"]'),
     Broken("no-metrics-key", manifest(metrics=DROP), "bundle.json", None, "'metrics'"),
     Broken(
+        "metric-kind",
+        manifest(metrics={"heap_usage_mb": {"service": "w", "kind": "histogram"}}),
+        "bundle.json",
+        None,
+        "kind must be 'gauge' or 'counter', got \"histogram\"",
+    ),
+    Broken(
+        "metric-bad-when",
+        manifest(metrics={"heap_usage_mb": {"service": "w", "bad_when": 1}}),
+        "bundle.json",
+        None,
+        "'bad_when' in metrics[",
+    ),
+    Broken(
         "metric-no-service",
         manifest(metrics={"heap_usage_mb": {"unit": "MB"}}),
         "bundle.json",
@@ -651,7 +665,7 @@ def make_store() -> TelemetryStore:
     )
     info = {
         "latency": MetricInfo("latency", "a-svc", "ms", "p99 latency"),
-        "idle": MetricInfo("idle", "b-svc"),
+        "idle": MetricInfo("idle", "b-svc", kind="gauge", bad_when="falls"),
     }
     return TelemetryStore(
         name="round-trip",
@@ -807,3 +821,26 @@ def test_export_refuses_attributes_that_would_overwrite_a_line_key(tmp_path):
         export_bundle(clash, tmp_path / "out")
     assert str(caught.value).startswith(f"{tmp_path / 'out' / 'logs.jsonl'}: ")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_stated_kind_and_bad_when_are_obeyed(tmp_path):
+    # `up` falling to 0 and staying there: declared a gauge, it is not read through a rate
+    # (its values never fall except "by a reset" to 0, the shape of a counter), and a metric
+    # declared bad when it rises is watched upwards only whatever its name says.
+    from sources.counters import with_rates
+
+    t0 = datetime(2026, 3, 15, 14, 0, tzinfo=UTC)
+    rows = ["timestamp,metric,value"]
+    for i in range(40):
+        stamp = (t0 + timedelta(seconds=10 * i)).isoformat().replace("+00:00", "Z")
+        rows += [f"{stamp},redis_up,{1 if i < 30 else 0}", f"{stamp},free_bytes,{100 + i}"]
+    metrics = {
+        "redis_up": {"service": "redis-cache", "kind": "gauge"},
+        "free_bytes": {"service": "db", "kind": "gauge", "bad_when": "rises"},
+    }
+    write_bundle(tmp_path, manifest(metrics=metrics) | {"metrics.csv": "\n".join(rows) + "\n"})
+    store = with_rates(load_bundle(tmp_path))
+    up = store.series("redis_up")
+    assert up.info.kind == "gauge" and up.info.unit is None
+    assert up.values.tolist() == [1.0] * 30 + [0.0] * 10  # the values, not a rate
+    assert store.metrics()["free_bytes"].bad_when == "rises"

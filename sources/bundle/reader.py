@@ -163,6 +163,21 @@ def validate_expected(doc: object, path: str) -> dict:
 # bundle.json, deploys.json, diffs
 
 
+# Optional metric keys that state what the tool would otherwise decide from the data and the
+# name: a stated kind or bad_when is obeyed.
+METRIC_CHOICES = {"kind": ("gauge", "counter"), "bad_when": ("rises", "falls")}
+
+
+def _choice(spec: dict, key: str, where: str, at: str) -> str | None:
+    value = _get(spec, key, str, where, at, False)
+    allowed = METRIC_CHOICES[key]
+    if value is not None and value not in allowed:
+        raise BundleError(
+            where, f"{at}.{key} must be {' or '.join(map(repr, allowed))}, got {_show(value)}"
+        )
+    return value
+
+
 def _read_manifest(directory: Path) -> tuple[str, str, dict[str, MetricInfo], dict[str, float]]:
     path = directory / "bundle.json"
     doc = _parse_json(_read_text(directory, "bundle.json", "manifest"), path)
@@ -185,6 +200,7 @@ def _read_manifest(directory: Path) -> tuple[str, str, dict[str, MetricInfo], di
             service=_get(spec, "service", str, where, at),
             unit=_get(spec, "unit", str, where, at, False),
             description=_get(spec, "description", str, where, at, False),
+            **{key: _choice(spec, key, where, at) for key in METRIC_CHOICES},
         )
     trigger = _get(doc, "trigger", dict, where, "bundle.json", False) or {}
     for key in trigger:

@@ -109,6 +109,8 @@ def _manifest(store: TelemetryStore) -> dict:
         name: {"service": info.service}
         | ({"unit": info.unit} if info.unit is not None else {})
         | ({"description": info.description} if info.description is not None else {})
+        | ({"kind": info.kind} if info.kind is not None else {})
+        | ({"bad_when": info.bad_when} if info.bad_when is not None else {})
         for name, info in store.metric_info.items()
     }
     manifest = {
