@@ -61,6 +61,10 @@ class BaselineComparison(BaseModel):
     floor_start: float | None = None
     floor_end: float | None = None
     floor_rising: bool = False
+    # How long the change held: onset to its episode's end, and whether it still holds at the
+    # end of the data. A rollout's own blip (pods restarting, caches warming) is minutes long.
+    lasted_minutes: float | None = None
+    ongoing: bool = False
 
 
 def _round(x: float | None) -> float | None:
@@ -152,13 +156,15 @@ def _compare(series: Series, trigger: WindowTrigger, min_run: int) -> BaselineCo
         for e in detect_episodes(info.name, info.service, t, v, trigger, "rises")
         if e.clear(trigger.window_seconds)
     ]
-    start, stop, run = None, len(v), 0
+    start, stop, run, held = None, len(v), 0, {}
     if episodes:
         longest = max(episodes, key=lambda e: (e.points, e.score))
         start = int(np.searchsorted(t, to_datetime64(longest.onset)))
         # A change that resolved itself is judged on its own span, not on the calm after it.
         stop = int(np.searchsorted(t, to_datetime64(longest.end), side="right"))
         run = longest.points
+        lasted = (longest.end - longest.onset).total_seconds() / 60
+        held = dict(lasted_minutes=_round(lasted), ongoing=longest.ongoing)
     head = dict(
         metric=series.info.name,
         service=series.info.service,
@@ -256,6 +262,7 @@ def _compare(series: Series, trigger: WindowTrigger, min_run: int) -> BaselineCo
         sawtooth_drops=drops,
         reset_after_peak=reset,
         note=note,
+        **held,
     )
 
 

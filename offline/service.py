@@ -83,15 +83,36 @@ def deploy_note(ev: ServiceEvidence) -> str:
     )
 
 
-def deploy_to_blame(ev: ServiceEvidence) -> DeployView | None:
-    """The deploy before the service's symptoms that could have caused them, if any.
+def lasting_harm(ev: ServiceEvidence) -> bool:
+    """Whether the service's trouble is an incident a rollback would end: a harm that still
+    holds or held beyond a rollout's settling time, or errors at a rate customers notice.
 
-    Only load moving (more requests, more replicas) with no new errors is no symptom: a
-    deploy that lands before the morning ramp did not cause the customers to arrive.
+    Load alone (more requests, more replicas) is no harm: a deploy that lands before the
+    morning ramp did not cause the customers to arrive. A rollout's own blip is none either:
+    latency or CPU up for a few minutes while new pods start and warm their caches and JIT,
+    then back to normal, or a trickle of new errors (a new validation rejecting a rare input).
     """
-    if not new_errors(ev.logs) and all(
-        is_request_rate(c) or is_replicas(c) for c in ev.comparisons
-    ):
+    harm = [c for c in ev.comparisons if not (is_request_rate(c) or is_replicas(c))]
+    if any(held(c) for c in harm):
+        return True
+    logs = ev.logs
+    return new_errors(logs) and logs.errors_after / max(logs.minutes_after, 1) >= NOTICED_ERRORS
+
+
+HELD_MINUTES = 10  # a change shorter than this, over by itself, is a blip (a rollout's, a GC's)
+NOTICED_ERRORS = 1.0  # a minute: fewer, over the whole incident, is a trickle
+
+
+def held(c) -> bool:
+    """A change still under way at the end of the data, or one that held HELD_MINUTES (how
+    long it held is unknown for a comparison not made from an episode: it counts)."""
+    return c.ongoing or c.lasted_minutes is None or c.lasted_minutes >= HELD_MINUTES
+
+
+def deploy_to_blame(ev: ServiceEvidence) -> DeployView | None:
+    """The deploy before the service's symptoms that could have caused them, if any: only
+    when the service has lasting harm (see lasting_harm)."""
+    if not lasting_harm(ev):
         return None
     for d in ev.recent_deploys():
         diff = ev.diffs.get(d.commit)

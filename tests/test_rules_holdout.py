@@ -321,3 +321,62 @@ def test_a_failing_dependency_is_affected():
     report = draft([ev], [], [], T0)
     assert [f.category for f in report.findings] == ["dependency_failure"]
     assert report.affected_services == ["svc", "ledger-db"]
+
+
+WARM_UP = _c("http_p99_seconds", "spike", "s", ratio=1.7, z=9, lasted_minutes=5.0)
+SLOW_FOR_AN_HOUR = _c("http_p99_seconds", unit="s", ratio=1.7, z=9, lasted_minutes=60.0)
+
+
+@pytest.mark.parametrize(
+    "comparisons, logs, expected",
+    [
+        # Pods restarting and warming their JIT: latency up for five minutes after the rollout,
+        # then back to normal. A rollout's blip, not a regression to roll back.
+        ([WARM_UP], _logs(errors_after=0), None),
+        # ... and a trickle of errors from a new validation (19 in 2.5 h) does not make it one.
+        (
+            [WARM_UP],
+            _logs({"exception": 19}, errors_after=19).model_copy(update={"minutes_after": 150}),
+            None,
+        ),
+        # Slow for an hour after the deploy: roll it back.
+        ([SLOW_FOR_AN_HOUR], _logs(errors_after=0), ("code_regression", "rollback")),
+        # Still slow at the end of the data, however short it has been so far.
+        (
+            [WARM_UP.model_copy(update={"ongoing": True, "shape": "level_shift"})],
+            _logs(errors_after=0),
+            ("code_regression", "rollback"),
+        ),
+        # A blip with errors customers notice (50 in 30 min) is blamed on the deploy.
+        ([WARM_UP], _logs({"exception": 50}), ("code_regression", "rollback")),
+    ],
+)
+def test_a_rollouts_own_blip_is_not_blamed_on_the_deploy(comparisons, logs, expected):
+    ev = rules.ServiceEvidence(
+        service="svc",
+        onset=T0,
+        comparisons=comparisons,
+        logs=logs,
+        deploys=[_deploy(-1)],
+    )
+    finding = rules.diagnose(ev)
+    assert ((finding.category, finding.action) if finding else None) == expected
+
+
+@pytest.mark.parametrize(
+    "comparison, expected",
+    [
+        # Slow for two minutes, then fine again, no errors: a blip, no incident.
+        (_c("edge_p99_seconds", "spike", "s", ratio=3.0, z=24, lasted_minutes=2.0), None),
+        # Slow for an hour with nothing to explain it: escalate.
+        (_c("edge_p99_seconds", unit="s", ratio=3.0, z=24, lasted_minutes=60.0), "unknown"),
+        # Eight minutes of 30% failed requests, over by itself: still an incident.
+        (_c("http_error_ratio", unit="ratio", ratio=140, z=300, lasted_minutes=8.0), "unknown"),
+    ],
+)
+def test_an_unexplained_change_must_hold_or_fail_requests(comparison, expected):
+    ev = rules.ServiceEvidence(
+        service="svc", onset=T0, comparisons=[comparison], logs=_logs(errors_after=0)
+    )
+    finding = rules.diagnose(ev)
+    assert (finding.category if finding else None) == expected

@@ -4,14 +4,20 @@ and that no other category explains: reported and escalated, never called quiet.
 from evidence.statements import describe, log_evidence, new_errors
 from models import Finding
 from offline.categories.base import Hypothesis
-from offline.service import ServiceEvidence, deploy_note
-from semantics import is_harm
+from offline.service import ServiceEvidence, deploy_note, held
+from semantics import is_error_rate, is_harm
 
 CATEGORY = "unknown"
 
 
 def weigh(ev: ServiceEvidence) -> Hypothesis | None:
-    harm = [c for c in ev.comparisons if is_harm(c) and (c.robust_z or 0) >= 6]
+    # Clear (far beyond its noise), and sustained or errors: a few slow minutes that passed
+    # are no incident, a few minutes of failed requests are.
+    harm = [
+        c
+        for c in ev.comparisons
+        if is_harm(c) and (c.robust_z or 0) >= 6 and (held(c) or is_error_rate(c))
+    ]
     if not harm:
         return None
     worst = max(harm, key=lambda c: abs(c.robust_z or 0))
