@@ -1,9 +1,11 @@
 """The one-line statements a finding quotes as evidence, and the log judgements behind them.
 
 Metric changes are phrased with their units (bytes in KiB/MiB/GiB); log lines are flattened to
-one line (a stack trace keeps its first and last lines); a dependency's own logs are read for
-what a human would look for: new errors, a death just before onset, silence after it.
+one line (a stack trace keeps its first line and what was thrown); a dependency's own logs are
+read for what a human would look for: new errors, a death just before onset, silence after it.
 """
+
+import re
 
 from evidence.kinds import exception_names
 from evidence.logs import ServiceLogDetails
@@ -109,10 +111,27 @@ def tag(logs: ServiceLogDetails | None, name: str) -> int:
 
 
 def one_line(message: str, width: int = 160) -> str:
-    """A log message on one line: a multi-line trace keeps its first and last lines."""
+    """A log message on one line: a multi-line trace keeps its first line and the line that
+    tells what was thrown: its last exception (the root "Caused by:" of a chain, Python's
+    closing `KeyError: ...`), else its top frame; never a thread's last frame, which says
+    nothing (`at java.lang.Thread.run`)."""
     lines = [x.strip() for x in message.strip().splitlines() if x.strip()]
-    text = lines[0] if len(lines) < 2 else f"{lines[0]} ... {lines[-1]}"
+    if len(lines) < 2:
+        return _fit(lines[0] if lines else "", width)
+    rest = lines[1:]
+    thrown = [x for x in rest if not _FRAME.match(x) and exception_names(x)]
+    frames = [x for x in rest if _FRAME.match(x) and not x.startswith("goroutine ")]
+    tail = thrown[-1] if thrown else frames[0] if frames else rest[-1]
+    return _fit(f"{lines[0]} ... {tail}", width)
+
+
+def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
+
+
+# A stack frame line: Java/Node "at ...", Python 'File "..."', Java's "... 12 more", Go's
+# "goroutine 7 [running]:" and "/src/x.go:42 +0x1d".
+_FRAME = re.compile(r'at |File "|\.\.\. \d+ more|goroutine \d+|\S+\.go:\d+')
 
 
 def log_evidence(logs: ServiceLogDetails | None, want: set[str] | None = None) -> list[str]:

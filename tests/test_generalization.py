@@ -219,3 +219,44 @@ def test_a_database_pinned_by_a_callers_new_code_is_a_knock_on():
     evidence["reports-db"].onset = T0 - timedelta(minutes=10)
     kept = collapse_symptoms([change.model_copy(deep=True), pinned.model_copy(deep=True)], evidence)
     assert [f.service for f in kept] == ["reports-db"]
+
+
+@pytest.mark.parametrize(
+    "message, expected",
+    [
+        # What was thrown, not the thread's last frame.
+        (
+            "Unhandled exception in export worker\njava.lang.OutOfMemoryError: Java heap space\n"
+            "\tat java.util.Arrays.copyOf(Arrays.java:3512)\n"
+            "\tat java.base/java.lang.Thread.run(Thread.java:840)",
+            "Unhandled exception in export worker ... java.lang.OutOfMemoryError: Java heap space",
+        ),
+        # A chain: its root cause.
+        (
+            "Request failed\norg.x.WebException: wrapped\n\tat a.b(C.java:1)\n"
+            "Caused by: java.sql.SQLTransientConnectionException: pool timed out\n"
+            "\tat d.e(F.java:2)\n\t... 12 more",
+            "Request failed ... "
+            "Caused by: java.sql.SQLTransientConnectionException: pool timed out",
+        ),
+        # Python closes with what it raised.
+        (
+            'Traceback (most recent call last):\n  File "/app/x.py", line 3, in f\n'
+            "    return d[k]\nKeyError: 'promo_code'",
+            "Traceback (most recent call last): ... KeyError: 'promo_code'",
+        ),
+        # Thrown on the first line: then where, the top frame.
+        (
+            'java.lang.NullPointerException: Cannot invoke "Coupon.getRate()"\n'
+            "\tat com.shop.PriceCalculator.applyCoupon(PriceCalculator.java:88)\n"
+            "\tat java.base/java.lang.Thread.run(Thread.java:840)",
+            'java.lang.NullPointerException: Cannot invoke "Coupon.getRate()" ... '
+            "at com.shop.PriceCalculator.applyCoupon(PriceCalculator.java:88)",
+        ),
+        ("one line only", "one line only"),
+    ],
+)
+def test_a_trace_on_one_line_keeps_what_was_thrown(message, expected):
+    from evidence.statements import one_line
+
+    assert one_line(message, width=200) == expected

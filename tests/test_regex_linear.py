@@ -17,6 +17,7 @@ from evidence.graph import named_peers
 from evidence.kinds import exception_names
 from evidence.logs import signature, tags
 from evidence.mechanisms import mechanism_of
+from evidence.statements import one_line
 from sources import redact as redact_module
 from sources.bundle import metrics_csv, reader
 from sources.redact import redact
@@ -107,6 +108,8 @@ OTHER_CASES = [
     ("signature", lambda n: signature("upstream " + "a-" * (n // 2))),
     ("signature-underscores", lambda n: signature("a_" * (n // 2))),
     ("exception-dotted", lambda n: exception_names("a.b" * (n // 3))),
+    ("trace-frames", lambda n: one_line("x\n" + "at a.b(C.java:1)\n" * (n // 17))),
+    ("trace-go-paths", lambda n: one_line("x\n" + "/a" * (n // 2) + ".g")),
     ("tags", lambda n: tags("upstream " + "a-" * (n // 2))),
     ("peers", lambda n: named_peers("k=" + "a." * (n // 2), None, "svc", ("svc",))),
     ("mechanism", lambda n: mechanism_of(["x509 " + "a " * (n // 2)] * 2)),
