@@ -17,7 +17,7 @@ from pydantic_ai.models import Model
 from pydantic_ai.tools import ToolDefinition
 from pydantic_ai.usage import UsageLimits
 
-from evidence.graph import ServiceMap, build_map
+from evidence.graph import ServiceMap, build_map, declared_links
 from evidence.metrics import BaselineComparison
 from models import AgentUsage, IncidentContext, MetricAnomaly
 from sources.telemetry import Telemetry
@@ -290,7 +290,8 @@ def service_map(deps: InvestigationDeps) -> ServiceMap:
     for a in deps.anomalies:
         if onsets.get(a.service) is None or a.timestamp < onsets[a.service]:
             onsets[a.service] = a.timestamp
-    return build_map(deps.telemetry.logs(), onsets, deps.triggered_at, deps.now)
+    declared = declared_links(deps.telemetry.metrics())
+    return build_map(deps.telemetry.logs(), onsets, deps.triggered_at, deps.now, declared=declared)
 
 
 def metric_names(deps: InvestigationDeps) -> Sequence[str]:

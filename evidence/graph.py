@@ -155,14 +155,46 @@ def _on_the_map(table: LogTable, metric_services, since: datetime) -> list[str]:
     return sorted(chosen)
 
 
+# What a metric's own declaration says of the map (MetricInfo: name, service, description).
+# A blackbox probe measures its target: the host of the URL it probes is the service the probe
+# is declared for (payment-provider probing https://api.payprovider.example/v2/health). A proxy's
+# upstream metrics name their cluster: the proxy calls that service.
+_PROBE_WORDS = re.compile(r"\b(?:probe|probes|probing|blackbox|health ?check)\b", re.IGNORECASE)
+_URL_HOST = re.compile(r"[a-z][a-z0-9+.-]{0,20}://([a-z0-9][a-z0-9.-]{0,252})", re.IGNORECASE)
+_UPSTREAM = re.compile(
+    r"\b(?:cluster|upstream|upstream_cluster)=\"?([a-z0-9][a-z0-9_.-]{0,62})", re.I
+)
+
+
+def declared_links(metrics: dict) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """(host -> service, service -> the services it calls), from the metrics' declarations."""
+    hosts: dict[str, set[str]] = {}
+    upstream: dict[str, set[str]] = {}
+    services = {info.service for info in metrics.values()}
+    for name, info in metrics.items():
+        text = f"{name} {info.description or ''}"[:2000]
+        if _PROBE_WORDS.search(text.replace("_", " ")):
+            for m in _URL_HOST.finditer(text):
+                hosts.setdefault(m.group(1).lower().rstrip("."), set()).add(info.service)
+        for m in _UPSTREAM.finditer(text):
+            dep = m.group(1).lower().replace("_", "-")
+            if dep in services and dep != info.service:
+                upstream.setdefault(info.service, set()).add(dep)
+    aliases = {h: next(iter(s)) for h, s in hosts.items() if len(s) == 1 and h not in services}
+    return aliases, upstream
+
+
 def build_map(
     table: LogTable,
     metric_services: dict[str, datetime | None],
     start: datetime,
     end: datetime,
     lead: timedelta = timedelta(minutes=5),
+    declared: tuple[dict[str, str], dict[str, set[str]]] = ({}, {}),
 ) -> ServiceMap:
-    """The map of the incident that began at `start`; metric_services: service -> onset."""
+    """The map of the incident that began at `start`; metric_services: service -> onset;
+    `declared`: what the metrics' declarations add (declared_links)."""
+    aliases, upstream = declared
     known = tuple(sorted(set(table.service_names) | set(metric_services)))
     warn, err = LEVELS.index("WARN"), LEVELS.index("ERROR")
     states: dict[str, ServiceState] = {}
@@ -177,17 +209,20 @@ def build_map(
         after, before = rows[cut:], rows[:cut]
         after_err = after[levels[cut:] >= err]
         calls: Counter[str] = Counter()
-        first_named: dict[str, int] = {}
+        named_at: dict[str, list[int]] = {}
         own = after[levels[cut:] >= warn][:MAX_LINES]
         own_texts[service] = [(int(i), service, table.messages[i]) for i in own[:200]]
-        for i, peers in zip(own.tolist(), _peers(table, own, service, known), strict=True):
+        for i, named in zip(own.tolist(), _peers(table, own, service, known), strict=True):
+            peers = [p for p in dict.fromkeys(aliases.get(p, p) for p in named) if p != service]
             calls.update(peers[:1] if peers else [])
             if peers:
                 texts.setdefault(peers[0], []).append((int(i), service, table.messages[i]))
-                first_named.setdefault(peers[0], int(i))
+                named_at.setdefault(peers[0], []).append(int(i))
                 attrs = table.attributes[i] if table.attributes is not None else None
                 if peers[0] not in db_systems and (db := _db_system(table.messages[i], attrs)):
                     db_systems[peers[0]] = db
+        for dep in upstream.get(service, ()):  # declared, so as good as named often enough
+            calls[dep] = max(calls[dep], MIN_MENTIONS)
         silent = None
         if len(before) >= 5:
             last = to_datetime(ts[-1])
@@ -208,9 +243,9 @@ def build_map(
             silent_since=silent,
             calls={d: n for d, n in calls.most_common(5) if n >= MIN_MENTIONS},
             first_call_error={
-                d: to_datetime(table.timestamps[first_named[d]])
+                d: first
                 for d, n in calls.most_common(5)
-                if n >= MIN_MENTIONS
+                if n >= MIN_MENTIONS and (first := _first_run(table, named_at.get(d, [])))
             },
             called_by=[],
             mechanism=None,
@@ -232,8 +267,11 @@ def build_map(
             states[name].mechanism = found
             pattern = BY_NAME[found].pattern if found else None
             for i, caller, text in lines:
+                when = to_datetime(table.timestamps[i])
+                began = states[caller].first_call_error.get(name) if caller in states else None
+                if began and when < began:
+                    continue  # a stray line before the trouble came together
                 if pattern is None or pattern.search(text[:2000]):
-                    when = to_datetime(table.timestamps[i])
                     states[name].example = f"{when:%H:%M:%S}Z {caller}: {' '.join(text.split())}"
                     break
     for name, system in db_systems.items():
@@ -243,6 +281,20 @@ def build_map(
     for s in graph.services:
         s.root = root_of(graph, s.service)
     return graph
+
+
+RUN = timedelta(minutes=5)  # MIN_MENTIONS lines naming a dependency this close: trouble began
+
+
+def _first_run(table: LogTable, rows: list[int]) -> datetime | None:
+    """When lines naming a dependency began to come together (MIN_MENTIONS within RUN): a
+    stray timeout an hour before the outage does not date it."""
+    ts = table.timestamps[np.asarray(rows, dtype=np.int64)]
+    k = MIN_MENTIONS - 1
+    if len(ts) <= k:
+        return to_datetime(ts[0]) if len(ts) else None
+    close = np.flatnonzero(ts[k:] - ts[:-k] <= np.timedelta64(RUN))
+    return to_datetime(ts[close[0]] if len(close) else ts[0])
 
 
 def _order(s: ServiceState) -> tuple:

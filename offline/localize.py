@@ -62,7 +62,8 @@ def dependency_finding(graph: ServiceMap, root: str, moved: list[Finding]) -> Fi
     names = [c.service for c in callers if c is not None]
     direct = [c for c in callers if c is not None and root in c.calls]
     how = mech.phrase if mech else "is failing"
-    first = min((c.first_error for c in direct if c.first_error), default=None)
+    began = {c.service: c.first_call_error.get(root) or c.first_error for c in direct}
+    first = min((t for t in began.values() if t), default=None)
     since = f" since {first:%H:%M}Z" if first else ""
     summary = (
         f"{root} {how}{since}; "
@@ -75,7 +76,7 @@ def dependency_finding(graph: ServiceMap, root: str, moved: list[Finding]) -> Fi
     )
     evidence = [
         f"{c.service}: {c.calls[root]} warnings/errors naming {root}"
-        + (f", the first at {c.first_error:%H:%M}Z" if c.first_error else "")
+        + (f", steadily from {began[c.service]:%H:%M}Z" if began[c.service] else "")
         for c in direct
     ]
     if state and state.example:

@@ -86,6 +86,46 @@ def test_a_healthy_dependency_that_times_out_is_not_blamed():
     assert graph.get("api").root == "api"
 
 
+def test_a_probed_host_and_a_proxys_cluster_join_the_map_and_stray_lines_do_not_date_it():
+    """The metrics' declarations say what logs cannot: the vendor host a blackbox probe
+    targets is that probe's service, and an edge proxy's upstream cluster is what it calls.
+    A stray timeout minutes before does not date the outage."""
+    from evidence.graph import declared_links
+
+    metrics = {
+        "payment_provider_probe_duration_seconds": MetricInfo(
+            "payment_provider_probe_duration_seconds",
+            "payment-provider",
+            "s",
+            "blackbox probe https://api.payprovider.example/v2/health",
+        ),
+        "envoy_cluster_upstream_rq_5xx_total": MetricInfo(
+            "envoy_cluster_upstream_rq_5xx_total", "edge", None, "edge Envoy, cluster=checkout_api"
+        ),
+        # A caller describing what it calls is no probe: its host stays the caller's peer.
+        "checkout_calls": MetricInfo(
+            "checkout_calls", "checkout-api", None, "calls to https://tax.example/v1"
+        ),
+    }
+    declared = declared_links(metrics)
+    assert declared == (
+        {"api.payprovider.example": "payment-provider"},
+        {"edge": {"checkout-api"}},
+    )
+    timeout = "ReadTimeout: POST https://api.payprovider.example/v2/charges timed out after 8000ms"
+    rows = [(s, "checkout-api", "INFO", "ok") for s in range(-3600, 900, 60)]
+    rows += [(-290, "checkout-api", "ERROR", timeout)]  # a stray one, within the map's lead
+    rows += [(s, "checkout-api", "ERROR", timeout) for s in range(30, 900, 15)]
+    rows += [(s, "edge", "WARN", '"POST /api/checkout HTTP/1.1" 503') for s in range(40, 900, 15)]
+    onsets = {"checkout-api": T0, "edge": T0, "payment-provider": T0}
+    graph = build_map(_table(rows), onsets, T0, T0 + timedelta(minutes=15), declared=declared)
+    checkout = graph.get("checkout-api")
+    assert checkout.calls == {"payment-provider": 59}
+    assert checkout.first_call_error["payment-provider"] == T0 + timedelta(seconds=30)
+    assert graph.get("edge").root == "payment-provider"
+    assert graph.get("payment-provider").example.startswith("12:00:30Z checkout-api")
+
+
 DIFF = """\
 diff --git a/DiscountService.java b/DiscountService.java
 --- a/src/main/java/com/acme/pricing/DiscountService.java
