@@ -20,6 +20,7 @@ from pydantic_ai.usage import UsageLimits
 from evidence.graph import ServiceMap, build_map, declared_links
 from evidence.metrics import BaselineComparison
 from models import AgentUsage, IncidentContext, MetricAnomaly
+from semantics import is_cpu_throttled, is_request_rate, words
 from sources.telemetry import Telemetry
 from triggers import WindowTrigger, group_anomalies
 
@@ -48,31 +49,58 @@ class InvestigationDeps:
 
     @cached_property  # read by prompts and tools; the anomalies never change within a run
     def triggered_at(self) -> datetime:
-        return incident_onset(self.anomalies, self.trigger.window_seconds)
+        infos = self.telemetry.metrics()
+        load = {
+            a.metric
+            for a in self.anomalies
+            if a.metric in infos and _is_work(_Named(a.metric, infos[a.metric].unit))
+        }
+        return incident_onset(self.anomalies, self.trigger.window_seconds, load)
 
 
-def incident_onset(anomalies: Sequence[MetricAnomaly], window_seconds: float) -> datetime:
+def _is_work(named: "_Named") -> bool:
+    """Load and the CPU it takes: work being done, which rises every morning."""
+    cpu = "cpu" in words(named.metric) and not is_cpu_throttled(named)
+    return is_request_rate(named) or cpu
+
+
+@dataclass(frozen=True)
+class _Named:  # what semantics reads of a metric: its name and unit
+    metric: str
+    unit: str | None
+
+
+def incident_onset(
+    anomalies: Sequence[MetricAnomaly], window_seconds: float, load: set[str] = frozenset()
+) -> datetime:
     """The start of the first sustained change that belongs to the incident.
 
     Every anomaly belongs to an incident episode (pipeline.detect), which spans from its onset
     to its end. Episodes that overlap, or follow one another within `QUIET_GAP` (or two
     trigger windows), form one cluster; the incident is the cluster with the most metrics,
     and it starts at its first onset. A dip that came and went an hour before is its own
-    cluster and does not start it.
+    cluster and does not start it, and neither does load (`load`: request rates) that began
+    rising more than LOAD_LEAD before anything hurt: the morning ramp hours before a
+    certificate expired. Load that leads the harm by minutes (a surge) still starts it; a
+    blip that passed within HELD (a rollout warming up) is not yet harm.
     """
     spans = sorted((a.timestamp, a.episode_end or a.timestamp, a.metric) for a in anomalies)
     gap = max(QUIET_GAP, timedelta(seconds=2 * window_seconds))
-    clusters: list[tuple[datetime, datetime, set[str]]] = []
+    clusters: list[tuple[datetime, datetime, set[str], datetime | None]] = []
     for start, end, metric in spans:
+        hurt = None if metric in load or end - start < HELD else start
         if clusters and start - clusters[-1][1] <= gap:
-            first, last, metrics = clusters[-1]
-            clusters[-1] = (first, max(last, end), metrics | {metric})
+            first, last, metrics, harm = clusters[-1]
+            clusters[-1] = (first, max(last, end), metrics | {metric}, harm or hurt)
         else:
-            clusters.append((start, end, {metric}))
-    return max(clusters, key=lambda c: len(c[2]))[0]  # ties: the earliest (max keeps it)
+            clusters.append((start, end, {metric}, hurt))
+    first, _, _, harm = max(clusters, key=lambda c: len(c[2]))  # ties: the earliest
+    return harm if harm is not None and harm - first > LOAD_LEAD else first
 
 
 QUIET_GAP = timedelta(minutes=10)
+LOAD_LEAD = timedelta(minutes=30)
+HELD = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)

@@ -332,3 +332,49 @@ def test_a_version_that_reads_like_a_command_does_not_block_the_rollback(tmp_pat
     assert report.status == "complete"
     assert [(f.service, f.action) for f in report.findings] == [("checkout-service", "rollback")]
     assert any("rm -rf" in step for step in report.remediation_steps)  # quoted, as data
+
+
+def _anomaly(metric, start_min, end_min):
+    from models import MetricAnomaly
+
+    return MetricAnomaly(
+        metric=metric,
+        service="svc",
+        value=2.0,
+        threshold=1.0,
+        timestamp=T0 + timedelta(minutes=start_min),
+        baseline_mean=0.5,
+        baseline_std=0.2,
+        episode_end=T0 + timedelta(minutes=end_min),
+    )
+
+
+@pytest.mark.parametrize(
+    "anomalies, starts_at",
+    [
+        # The morning ramp (requests, and the CPU they take) two hours before a certificate
+        # expired, and a rollout's five-minute blip: the incident starts when requests failed.
+        (
+            [
+                _anomaly("http_requests_total", 0, 240),
+                _anomaly("process_cpu_usage", 5, 200),
+                _anomaly("recs_latency_p99_seconds", 100, 105),
+                _anomaly("http_5xx_total", 120, 150),
+                _anomaly("http_latency_p99_seconds", 120, 150),
+            ],
+            120,
+        ),
+        # A surge: load first, latency three minutes later: the surge starts it.
+        (
+            [_anomaly("http_requests_total", 0, 60), _anomaly("http_latency_p99_seconds", 3, 60)],
+            0,
+        ),
+        # A leak: memory climbs for 40 minutes before the OOM errors; memory is no load.
+        ([_anomaly("heap_used_bytes", 0, 60), _anomaly("http_5xx_total", 40, 60)], 0),
+    ],
+)
+def test_the_incident_starts_with_what_hurt_not_with_the_morning_load(anomalies, starts_at):
+    from agents.deps import _is_work, _Named, incident_onset
+
+    load = {a.metric for a in anomalies if _is_work(_Named(a.metric, "/s"))}
+    assert incident_onset(anomalies, 300, load) == T0 + timedelta(minutes=starts_at)
