@@ -21,7 +21,8 @@
 #include <stdint.h>
 
 /* Judge point i from its window's count c and sums S1, S2 (all doubles); count what fires,
- * and when `index` is given, record where and with which sums. */
+ * and while there is room (`room` entries of index, s1_out...), record where and with which
+ * sums. */
 #define JUDGE(i, c, S1, S2)                                             \
     do {                                                                \
         double g_ = (c) * (x[i] - centre);                              \
@@ -31,7 +32,7 @@
         v_ -= (S1) * (S1);                                              \
         int f_ = (g_ > 0.0) & ((c) >= min_points) & (g_ * g_ > v_ * k2); \
         fired[i] = (uint8_t)f_;                                         \
-        if (index && f_) {                                              \
+        if (f_ && nf < room) {                                          \
             index[nf] = (i);                                            \
             s1_out[nf] = (S1);                                          \
             s2_out[nf] = (S2);                                          \
@@ -51,7 +52,7 @@
 static int64_t scan_points(const int64_t *restrict t, const double *restrict x, int64_t n,
                            double centre, int64_t guard, int64_t window, double min_points,
                            double tol, double k2, uint8_t *restrict fired,
-                           int64_t *restrict index, double *restrict s1_out,
+                           int64_t room, int64_t *restrict index, double *restrict s1_out,
                            double *restrict s2_out, double *restrict count_out)
 {
     double p_hi = -0.0, q_hi = -0.0, p_lo = -0.0, q_lo = -0.0;
@@ -86,6 +87,7 @@ static int64_t scan_points(const int64_t *restrict t, const double *restrict x, 
 pointers:
     /* Anywhere else, two pointers find [t_i - guard - window, t_i - guard). */
     for (; i < n; i++) {
+        if (i && t[i] < t[i - 1]) return -1; /* not sorted: the caller sorts and asks again */
         int64_t end = t[i] - guard, start = end - window;
         for (; hi < n && t[hi] < end; hi++) ADD(p_hi, q_hi, hi);
         for (; lo < n && t[lo] < start; lo++) ADD(p_lo, q_lo, lo);
@@ -108,8 +110,9 @@ PyDoc_STRVAR(scan_doc,
     "scan(t, x, centre, guard, window, min_points, tol, k2, fired, index=None, s1=None, s2=None, "
     "count=None) -> int\n\n"
     "t: int64 ms, sorted; x: float64; fired: a writable bool array of the same length, filled in.\n"
-    "index, s1, s2, count (int64, float64 x3, each at least as long): where the fired points'\n"
-    "window sums are written, in order. Returns how many points fired.");
+    "index, s1, s2, count (int64, float64 x3): where the fired points' window sums are written,\n"
+    "in order, as many as the shortest holds. Returns how many points fired (more than were\n"
+    "written when they did not fit), or -1 when t is not sorted (what was written means nothing).");
 
 static PyObject *scan(PyObject *Py_UNUSED(self), PyObject *args, PyObject *kwargs)
 {
@@ -134,15 +137,21 @@ static PyObject *scan(PyObject *Py_UNUSED(self), PyObject *args, PyObject *kwarg
             goto done;
         }
         for (int k = 3; k < 7; k++)
-            if (bufs[k].len < n * 8) {
-                PyErr_SetString(PyExc_ValueError, "index, s1, s2, count: too short");
+            if (bufs[k].itemsize != 8) {
+                PyErr_SetString(PyExc_ValueError, "index, s1, s2, count: 8-byte items");
                 goto done;
             }
+    }
+    Py_ssize_t room = 0; /* the fired points whose sums fit: the shortest of the four */
+    if (detail) {
+        room = bufs[3].len / 8;
+        for (int k = 4; k < 7; k++)
+            if (bufs[k].len / 8 < room) room = bufs[k].len / 8;
     }
     int64_t nf;
     Py_BEGIN_ALLOW_THREADS
     nf = scan_points(t->buf, x->buf, n, centre, guard, window, min_points, tol, k2, fired->buf,
-                     detail ? bufs[3].buf : NULL, bufs[4].buf, bufs[5].buf, bufs[6].buf);
+                     room, bufs[3].buf, bufs[4].buf, bufs[5].buf, bufs[6].buf);
     Py_END_ALLOW_THREADS
     result = PyLong_FromLongLong(nf);
 done:

@@ -211,9 +211,11 @@ def test_the_compiled_scan_refuses_arrays_that_do_not_match():
         scan(t[:9], x, 0.0, 0, 5, 1.0, 1e-9, 6.25, np.empty(10, dtype=bool))
     with pytest.raises(TypeError, match="together"):
         scan(t, x, 0.0, 0, 5, 1.0, 1e-9, 6.25, np.empty(10, dtype=bool), np.empty(10, np.int64))
-    with pytest.raises(ValueError, match="too short"):
-        short = np.empty(3)
-        scan(t, x, 0.0, 0, 5, 1.0, 1e-9, 6.25, np.empty(10, bool), short, short, short, short)
+    with pytest.raises(ValueError, match="8-byte"):
+        small = np.empty(10, np.int32)
+        scan(t, x, 0.0, 0, 5, 1.0, 1e-9, 6.25, np.empty(10, bool), small, small, small, small)
+    # Unsorted timestamps: -1, so the caller sorts and asks again.
+    assert scan(t[::-1].copy(), x, 0.0, 0, 5, 1.0, 1e-9, 6.25, np.empty(10, bool)) == -1
     # A ramp after a flat start fires, and the sums of the fired points come back in order.
     x = np.r_[np.zeros(20), np.arange(1.0, 21.0)]
     t = np.arange(40, dtype=np.int64) * 1000
@@ -221,6 +223,10 @@ def test_the_compiled_scan_refuses_arrays_that_do_not_match():
     k = scan(t, x, 0.0, 2000, 10_000, 5.0, 1e-9, 6.25, np.empty(40, bool), index, s1, s2, count)
     assert k > 0 and index[0] == 20 and list(index[:k]) == sorted(index[:k])
     assert count[0] == 10 and s1[0] == 0.0
+    # With room for three: three written, all counted.
+    small = np.full(3, -1, np.int64), np.zeros(3), np.zeros(3), np.zeros(3)
+    assert scan(t, x, 0.0, 2000, 10_000, 5.0, 1e-9, 6.25, np.empty(40, bool), *small) == k
+    assert list(small[0]) == list(index[:3])
 
 
 def test_coarse_sampling_widens_the_window_so_points_are_judged():
@@ -275,3 +281,11 @@ def test_detect_builds_anomalies_only_when_read():
         a.timestamp for a in built if start <= a.timestamp <= end
     ]
     assert [a.value for a in inside][:10] == [200.0] * 10
+
+
+def test_unsorted_timestamps_fire_as_their_sorted_order_does():
+    t, x, trigger = _varied_series(1)  # jittered, with a level shift and noise
+    order = np.random.default_rng(5).permutation(len(t))
+    fired = trigger.fired(t[order], x[order])
+    assert np.array_equal(fired, trigger.fired(t, x)[order])
+    assert list(trigger.detect("m", t[order], x[order])) == list(trigger.detect("m", t, x))
