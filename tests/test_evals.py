@@ -279,3 +279,16 @@ def test_full_suite_offline_passes(tmp_path, capsys):
     assert code == 0, capsys.readouterr().out
     assert [c["case"] for c in doc["cases"]] == list(scenarios.SCENARIOS)
     assert all(c["passed"] for c in doc["cases"])
+
+
+@pytest.mark.slow
+def test_the_held_out_incidents_pass(tmp_path):
+    # 15 bundles written from the bundle spec alone, by authors who never read this code.
+    from evals.cases import bundle_cases
+    from evals.holdout import generate
+
+    bundles = generate(tmp_path)
+    assert len(bundles) == 15
+    run = run_suite(bundle_cases(bundles), "offline", concurrency=2)
+    failed = [f"{r.case}: {r.reasons}" for r in run.results if not r.passed]
+    assert not failed
