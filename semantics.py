@@ -222,6 +222,12 @@ def is_cpu_throttled(c: BaselineComparison) -> bool:
     return "cpu" in w and bool(w & {"throttled", "throttling", "throttle"})
 
 
+def is_work(c: BaselineComparison) -> bool:
+    """Load and the CPU it takes: work being done, which rises every morning (CPU refused by
+    its limit is harm, not work)."""
+    return is_request_rate(c) or ("cpu" in words(c.metric) and not is_cpu_throttled(c))
+
+
 def is_backlog(c: BaselineComparison) -> bool:
     """Work waiting (consumer lag, queue depth): it grows when a service falls behind."""
     return not set(words(c.metric)).isdisjoint(_BACKLOG_WORDS)

@@ -41,16 +41,27 @@ class WindowTrigger:
         self, timestamps: np.ndarray, values: np.ndarray, direction: Direction = "above"
     ) -> np.ndarray:
         """Which points fire, in the order given."""
+        values = np.asarray(values, dtype=np.float64)
+        order, (fired, _, _) = self._time_ordered_scan(timestamps, values, direction)
+        if order is None:
+            return fired
+        unsorted = np.empty(len(order), dtype=bool)
+        unsorted[order] = fired
+        return unsorted
+
+    def _time_ordered_scan(self, timestamps: np.ndarray, values: np.ndarray, direction, sums=False):
+        """(None, or the order that sorts the points when they were not; _scan of them sorted).
+
+        A fall is a rise of the negated series. The scan itself tells when the timestamps go
+        back in time; a stable sort keeps equal timestamps in their order.
+        """
         rising = values if direction == "above" else -values
         try:
-            return self.for_series(timestamps)._scan(timestamps, rising)[0]
-        except _Unsorted:  # a stable sort keeps equal timestamps in their order
+            return None, self.for_series(timestamps)._scan(timestamps, rising, sums)
+        except _Unsorted:
             order = np.argsort(timestamps, kind="stable")
-            fired = np.empty(len(order), dtype=bool)
-            fired[order] = self.for_series(timestamps[order])._scan(
-                timestamps[order], np.asarray(rising)[order]
-            )[0]
-            return fired
+            ordered = timestamps[order]
+            return order, self.for_series(ordered)._scan(ordered, rising[order], sums)
 
     def for_series(self, timestamps: np.ndarray) -> "WindowTrigger":
         """This trigger, its window widened if it holds too few of the series' steps."""
@@ -115,14 +126,10 @@ class WindowTrigger:
     ) -> "Anomalies":
         """The points that fire, one MetricAnomaly each (built when read: see Anomalies)."""
         values = np.asarray(values, dtype=np.float64)
-        sign = 1.0 if direction == "above" else -1.0  # a fall is a rise of the negated series
-        rising = values if direction == "above" else -values
-        try:
-            _, sums, centre = self.for_series(timestamps)._scan(timestamps, rising, sums=True)
-        except _Unsorted:  # a stable sort keeps equal timestamps in their order
-            order = np.argsort(timestamps, kind="stable")
-            timestamps, values, rising = timestamps[order], values[order], rising[order]
-            _, sums, centre = self.for_series(timestamps)._scan(timestamps, rising, sums=True)
+        sign = 1.0 if direction == "above" else -1.0
+        order, (_, sums, centre) = self._time_ordered_scan(timestamps, values, direction, True)
+        if order is not None:
+            timestamps, values = timestamps[order], values[order]
         idx, s1, s2, count = sums
         t = timestamps.astype("datetime64[ms]", copy=False).view(np.int64)
         np.maximum(count, 1.0, out=count)

@@ -17,10 +17,11 @@ from pydantic_ai.models import Model
 from pydantic_ai.tools import ToolDefinition
 from pydantic_ai.usage import UsageLimits
 
+from detection.episodes import HELD_MINUTES
 from evidence.graph import ServiceMap, build_map, declared_links
 from evidence.metrics import BaselineComparison
 from models import AgentUsage, IncidentContext, MetricAnomaly
-from semantics import is_cpu_throttled, is_request_rate, words
+from semantics import is_work
 from sources.telemetry import Telemetry
 from triggers import WindowTrigger, group_anomalies
 
@@ -53,15 +54,9 @@ class InvestigationDeps:
         load = {
             a.metric
             for a in self.anomalies
-            if a.metric in infos and _is_work(_Named(a.metric, infos[a.metric].unit))
+            if a.metric in infos and is_work(_Named(a.metric, infos[a.metric].unit))
         }
         return incident_onset(self.anomalies, self.trigger.window_seconds, load)
-
-
-def _is_work(named: "_Named") -> bool:
-    """Load and the CPU it takes: work being done, which rises every morning."""
-    cpu = "cpu" in words(named.metric) and not is_cpu_throttled(named)
-    return is_request_rate(named) or cpu
 
 
 @dataclass(frozen=True)
@@ -100,7 +95,7 @@ def incident_onset(
 
 QUIET_GAP = timedelta(minutes=10)
 LOAD_LEAD = timedelta(minutes=30)
-HELD = timedelta(minutes=10)
+HELD = timedelta(minutes=HELD_MINUTES)
 
 
 @dataclass(frozen=True)

@@ -131,22 +131,20 @@ static PyObject *scan(PyObject *Py_UNUSED(self), PyObject *args, PyObject *kwarg
     int detail = bufs[3].obj != NULL;
     if (!check(t, n, 8, "t") || !check(x, n, 8, "x") || !check(fired, n, 1, "fired"))
         goto done;
+    Py_ssize_t room = 0; /* the fired points whose sums fit: the shortest of the four */
     if (detail) {
         if (!bufs[4].obj || !bufs[5].obj || !bufs[6].obj) {
             PyErr_SetString(PyExc_TypeError, "index, s1, s2 and count come together");
             goto done;
         }
-        for (int k = 3; k < 7; k++)
+        room = bufs[3].len / 8;
+        for (int k = 3; k < 7; k++) {
             if (bufs[k].itemsize != 8) {
                 PyErr_SetString(PyExc_ValueError, "index, s1, s2, count: 8-byte items");
                 goto done;
             }
-    }
-    Py_ssize_t room = 0; /* the fired points whose sums fit: the shortest of the four */
-    if (detail) {
-        room = bufs[3].len / 8;
-        for (int k = 4; k < 7; k++)
             if (bufs[k].len / 8 < room) room = bufs[k].len / 8;
+        }
     }
     int64_t nf;
     Py_BEGIN_ALLOW_THREADS

@@ -38,6 +38,7 @@ CLEAR_SCORE = 0.8  # the score at twice the trigger's N·sigma
 DRIFT_WINDOWS = 4  # a slow drift must hold this many trigger windows ...
 DRIFT_SHARE = 0.3  # ... and move the level by this share of it
 FIT_POINTS = 400  # an onset fit tries every pair of knots among at most this many points
+HELD_MINUTES = 10  # a change over by itself sooner is a blip (a rollout warming up, a GC)
 
 
 @dataclass(frozen=True)

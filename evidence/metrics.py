@@ -156,7 +156,7 @@ def _compare(series: Series, trigger: WindowTrigger, min_run: int) -> BaselineCo
         for e in detect_episodes(info.name, info.service, t, v, trigger, "rises")
         if e.clear(trigger.window_seconds)
     ]
-    start, stop, run, held = None, len(v), 0, {}
+    start, stop, run, duration = None, len(v), 0, {}
     if episodes:
         longest = max(episodes, key=lambda e: (e.points, e.score))
         start = int(np.searchsorted(t, to_datetime64(longest.onset)))
@@ -164,7 +164,7 @@ def _compare(series: Series, trigger: WindowTrigger, min_run: int) -> BaselineCo
         stop = int(np.searchsorted(t, to_datetime64(longest.end), side="right"))
         run = longest.points
         lasted = (longest.end - longest.onset).total_seconds() / 60
-        held = dict(lasted_minutes=_round(lasted), ongoing=longest.ongoing)
+        duration = dict(lasted_minutes=_round(lasted), ongoing=longest.ongoing)
     head = dict(
         metric=series.info.name,
         service=series.info.service,
@@ -262,7 +262,7 @@ def _compare(series: Series, trigger: WindowTrigger, min_run: int) -> BaselineCo
         sawtooth_drops=drops,
         reset_after_peak=reset,
         note=note,
-        **held,
+        **duration,
     )
 
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from detection.episodes import HELD_MINUTES
 from evidence.deploys import DeployView, DiffSummary
 from evidence.frames import CodeMatch
 from evidence.logs import ServiceLogDetails
@@ -99,7 +100,6 @@ def lasting_harm(ev: ServiceEvidence) -> bool:
     return new_errors(logs) and logs.errors_after / max(logs.minutes_after, 1) >= NOTICED_ERRORS
 
 
-HELD_MINUTES = 10  # a change shorter than this, over by itself, is a blip (a rollout's, a GC's)
 NOTICED_ERRORS = 1.0  # a minute: fewer, over the whole incident, is a trickle
 
 

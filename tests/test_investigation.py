@@ -374,7 +374,8 @@ def _anomaly(metric, start_min, end_min):
     ],
 )
 def test_the_incident_starts_with_what_hurt_not_with_the_morning_load(anomalies, starts_at):
-    from agents.deps import _is_work, _Named, incident_onset
+    from agents.deps import _Named, incident_onset
+    from semantics import is_work
 
-    load = {a.metric for a in anomalies if _is_work(_Named(a.metric, "/s"))}
+    load = {a.metric for a in anomalies if is_work(_Named(a.metric, "/s"))}
     assert incident_onset(anomalies, 300, load) == T0 + timedelta(minutes=starts_at)
